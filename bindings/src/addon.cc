@@ -1,0 +1,139 @@
+// The addon's module: ops.* and opsAsync.* from the binding registry, plus runtime utilities.
+#include <napi.h>
+
+#include <memory>
+
+#include "binding_registry.h"
+#include "hipserve/ops.h"
+#include "hipserve/status.h"
+#include "runtime/mapped_file.h"
+
+namespace hipserve::bind {
+
+std::vector<BindingEntry>& binding_registry() {
+  static std::vector<BindingEntry> entries;
+  return entries;
+}
+
+namespace {
+
+Napi::Error coded_error(Napi::Env env, const char* code, const char* message) {
+  Napi::Error err = Napi::Error::New(env, message);
+  err.Set("code", Napi::String::New(env, code));
+  return err;
+}
+
+Napi::Value run_sync(const Napi::CallbackInfo& info) {
+  auto prepare = reinterpret_cast<Prepare>(info.Data());
+  Args args(info);
+  PreparedCall call = prepare(args);
+  try {
+    call();
+  } catch (const Error& e) {
+    throw coded_error(info.Env(), error_code_name(e.code()), e.what());
+  } catch (const std::exception& e) {
+    throw coded_error(info.Env(), "HS_INTERNAL", e.what());
+  }
+  return info.Env().Undefined();
+}
+
+class OpWorker : public Napi::AsyncWorker {
+ public:
+  OpWorker(Napi::Env env, PreparedCall call, const std::vector<Napi::Value>& buffers)
+      : Napi::AsyncWorker(env), call_(std::move(call)), deferred_(Napi::Promise::Deferred::New(env)) {
+    for (const auto& b : buffers) refs_.push_back(Napi::Persistent(b.As<Napi::Object>()));
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      call_();
+    } catch (const Error& e) {
+      code_ = error_code_name(e.code());
+      SetError(e.what());
+    } catch (const std::exception& e) {
+      code_ = "HS_INTERNAL";
+      SetError(e.what());
+    }
+  }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(coded_error(Env(), code_, e.Message().c_str()).Value());
+  }
+
+ private:
+  PreparedCall call_;
+  Napi::Promise::Deferred deferred_;
+  std::vector<Napi::ObjectReference> refs_;
+  const char* code_ = "HS_INTERNAL";
+};
+
+Napi::Value run_async(const Napi::CallbackInfo& info) {
+  auto prepare = reinterpret_cast<Prepare>(info.Data());
+  Args args(info);
+  PreparedCall call;
+  try {
+    call = prepare(args);
+  } catch (const Napi::Error& e) {
+    auto deferred = Napi::Promise::Deferred::New(info.Env());
+    deferred.Reject(e.Value());
+    return deferred.Promise();
+  }
+  auto* worker = new OpWorker(info.Env(), std::move(call), args.buffers());
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value set_num_threads(const Napi::CallbackInfo& info) {
+  Args args(info);
+  int64_t n = args.integer(0, "threads");
+  if (n < 0 || n > 1024) throw_coded(info.Env(), "HS_INVALID_ARGUMENT", "threads: expected 0..1024");
+  hipserve::set_num_threads(static_cast<int>(n));
+  return info.Env().Undefined();
+}
+
+Napi::Value num_threads(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), hipserve::num_threads());
+}
+
+Napi::Value cpu_isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), hipserve::cpu_isa()); }
+
+Napi::Value map_file(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString())
+    throw_coded(info.Env(), "HS_INVALID_ARGUMENT", "path: expected a string");
+  std::unique_ptr<MappedFile> file;
+  try {
+    file = std::make_unique<MappedFile>(info[0].As<Napi::String>().Utf8Value());
+  } catch (const Error& e) {
+    throw coded_error(info.Env(), error_code_name(e.code()), e.what());
+  }
+  if (file->size() == 0) return Napi::ArrayBuffer::New(info.Env(), 0);
+  MappedFile* raw = file.release();
+  return Napi::ArrayBuffer::New(info.Env(), raw->data(), raw->size(),
+                                [](Napi::Env, void*, MappedFile* f) { delete f; }, raw);
+}
+
+}  // namespace
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  Napi::Object ops = Napi::Object::New(env);
+  Napi::Object ops_async = Napi::Object::New(env);
+  for (const BindingEntry& entry : binding_registry()) {
+    void* data = reinterpret_cast<void*>(entry.prepare);
+    ops.Set(entry.name, Napi::Function::New(env, run_sync, entry.name, data));
+    ops_async.Set(entry.name, Napi::Function::New(env, run_async, entry.name, data));
+  }
+  exports.Set("ops", ops);
+  exports.Set("opsAsync", ops_async);
+  exports.Set("setNumThreads", Napi::Function::New(env, set_num_threads));
+  exports.Set("numThreads", Napi::Function::New(env, num_threads));
+  exports.Set("cpuIsa", Napi::Function::New(env, cpu_isa));
+  exports.Set("mapFile", Napi::Function::New(env, map_file));
+  return exports;
+}
+
+}  // namespace hipserve::bind
+
+static Napi::Object init_module(Napi::Env env, Napi::Object exports) { return hipserve::bind::init(env, exports); }
+NODE_API_MODULE(hipserve, init_module)
