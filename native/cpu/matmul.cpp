@@ -1,0 +1,154 @@
+// matmul entry (validation) and launcher (ISA choice, x packing, split over output features).
+// The micro-kernels live in matmul_tiles.h, instantiated per instruction set by matmul_<isa>.cpp.
+#include <algorithm>
+#include <vector>
+
+#include "checks.h"
+#include "cpu_isa.h"
+#include "hipserve/ops.h"
+#include "matmul_kernels.h"
+#include "thread_pool.h"
+
+namespace hipserve {
+namespace cpu {
+namespace {
+
+// From this many rows of x on, the blocked (outer-product) kernel beats streaming dot products.
+constexpr int64_t kBlockedMinRows = 16;
+// Rows of x packed and multiplied per pass: bounds the packed copy (kMaxPassRows × K floats).
+constexpr int64_t kMaxPassRows = 256;
+// Below this many multiply-adds per thread share, threads cost more than they save.
+constexpr int64_t kMinWorkPerThread = 1 << 16;
+
+const MatmulIsaKernels& kernels_for(Isa isa) {
+  switch (isa) {
+#if defined(HS_HAVE_AVX512)
+    case Isa::avx512: return matmul_kernels_avx512();
+#endif
+#if defined(HS_HAVE_AVX2)
+    case Isa::avx2: return matmul_kernels_avx2();
+#endif
+#if defined(HS_HAVE_NEON)
+    case Isa::neon: return matmul_kernels_neon();
+#endif
+    default: return matmul_kernels_scalar();
+  }
+}
+
+HS_MULTIVERSION
+void pack_x(const float* x, int64_t x_stride, int64_t m, int64_t k, float* packed) {
+  const int64_t blocks = (m + kPackRows - 1) / kPackRows;
+  for (int64_t b = 0; b < blocks; ++b) {
+    float* dst = packed + b * k * kPackRows;
+    for (int64_t r = 0; r < kPackRows; ++r) {
+      const int64_t row = b * kPackRows + r;
+      if (row < m) {
+        const float* src = x + row * x_stride;
+        for (int64_t kk = 0; kk < k; ++kk) dst[kk * kPackRows + r] = src[kk];
+      } else {
+        for (int64_t kk = 0; kk < k; ++kk) dst[kk * kPackRows + r] = 0.0f;
+      }
+    }
+  }
+}
+
+// Splits [0, n) into thread shares that are whole multiples of `rows` weight rows.
+void split_over_n(const MatmulProblem& p, int64_t rows, MatmulPanelFn panel) {
+  const int64_t panels = (p.n + rows - 1) / rows;
+  const int64_t work_per_panel = std::max<int64_t>(1, rows * p.k * p.m);
+  const int64_t grain = std::max<int64_t>(1, kMinWorkPerThread / work_per_panel);
+  parallel_for(panels, grain, [&](int64_t begin, int64_t end) {
+    panel(p, begin * rows, std::min(end * rows, p.n));
+  });
+}
+
+void matmul_launch(MatmulProblem p) {
+  const MatmulIsaKernels& kernels = kernels_for(active_isa());
+  if (p.m < kBlockedMinRows) {
+    split_over_n(p, kernels.dot_rows, kernels.dot);
+    return;
+  }
+  thread_local std::vector<float> packed;  // reused by later calls on this thread
+  const int64_t total_m = p.m;
+  const float* x = p.x;
+  float* out = p.out;
+  for (int64_t m0 = 0; m0 < total_m; m0 += kMaxPassRows) {
+    p.m = std::min(kMaxPassRows, total_m - m0);
+    p.x = x + m0 * p.x_stride;
+    p.out = out + m0 * p.out_stride;
+    packed.resize(static_cast<size_t>((p.m + kPackRows - 1) / kPackRows * kPackRows * p.k));
+    pack_x(p.x, p.x_stride, p.m, p.k, packed.data());
+    p.x_packed = packed.data();
+    split_over_n(p, kernels.blocked_rows, kernels.blocked);
+  }
+}
+
+// [begin, end) byte range covered by a 2-D (or 1-D) view with dense rows.
+struct ByteRange {
+  const char* begin;
+  const char* end;
+};
+
+ByteRange byte_range(const TensorView& t) {
+  const char* base = static_cast<const char*>(t.data);
+  int64_t last = 0;
+  for (int i = 0; i < t.ndim; ++i) last += (t.shape[i] - 1) * t.strides[i];
+  return {base, base + (last + 1) * static_cast<int64_t>(dtype_size(t.dtype))};
+}
+
+bool overlaps(const TensorView& a, const TensorView& b) {
+  ByteRange ra = byte_range(a), rb = byte_range(b);
+  return ra.begin < rb.end && rb.begin < ra.end;
+}
+
+void check_matrix(const TensorView& t, const char* name, std::initializer_list<DType> dtypes) {
+  check_cpu(t, name);
+  check_dtype(t, name, dtypes);
+  check_ndim(t, name, 2);
+  check_rows_dense(t, name);
+}
+
+}  // namespace
+}  // namespace cpu
+
+void matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& out) {
+  using namespace cpu;
+  check_matrix(x, "x", {DType::f32});
+  check_matrix(w, "w", {DType::f32, DType::f16, DType::bf16});
+  check_matrix(out, "out", {DType::f32});
+  const int64_t m = x.size(0), k = x.size(1), n = w.size(0);
+  check_dim(w, "w", 1, k);
+  check_dim(out, "out", 0, m);
+  check_dim(out, "out", 1, n);
+  if (bias != nullptr) {
+    check_cpu(*bias, "bias");
+    check_dtype(*bias, "bias", {DType::f32});
+    check_ndim(*bias, "bias", 1);
+    check_rows_dense(*bias, "bias");
+    check_dim(*bias, "bias", 0, n);
+  }
+  HS_CHECK(m > 0, empty_batch, "x: no rows to multiply");
+  HS_CHECK(n > 0, empty_batch, "w: no output features");
+  HS_CHECK(m == 1 || out.stride(0) >= n, invalid_argument, "out: rows overlap (row stride < " << n << ")");
+  if (k > 0) {
+    HS_CHECK(!overlaps(out, x), invalid_argument, "out must not overlap x");
+    HS_CHECK(!overlaps(out, w), invalid_argument, "out must not overlap w");
+  }
+  HS_CHECK(bias == nullptr || !overlaps(out, *bias), invalid_argument, "out must not overlap bias");
+
+  MatmulProblem p;
+  p.x = x.ptr<float>();
+  p.x_stride = x.stride(0);
+  p.w = w.data;
+  p.w_dtype = w.dtype;
+  p.w_stride = w.stride(0);
+  p.bias = bias ? bias->ptr<float>() : nullptr;
+  p.out = out.ptr<float>();
+  p.out_stride = out.stride(0);
+  p.m = m;
+  p.n = n;
+  p.k = k;
+  matmul_launch(p);
+}
+
+}  // namespace hipserve
