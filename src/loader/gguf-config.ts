@@ -1,7 +1,9 @@
 /** GGUF metadata (llama, qwen2, qwen3 keys) translated into the internal ModelConfig. */
 import { HipserveError, ModelFileError } from '../errors.js';
-import type { Gguf, GgufValue } from './gguf.js';
+import { GGML_TYPE } from './ggml-type.js';
+import { ggufTensorBytes, type Gguf, type GgufValue } from './gguf.js';
 import { ggufNumber, ggufString, ggufStringArray } from './gguf-metadata.js';
+import { llama3RopeFromFactors } from './llama3-rope-from-factors.js';
 import type { ModelConfig, RopeScaling } from './model-config.js';
 
 const ARCHITECTURES: ReadonlyMap<string, string> = new Map([
@@ -15,7 +17,8 @@ const TORCH_DTYPE: ReadonlyMap<string, string> = new Map([['F32', 'float32'], ['
 /** Tokenizer arrays belong to the tokenizer (which reads them from the Gguf); `raw` keeps everything else. */
 const TOKENIZER_ARRAYS = /^tokenizer\.ggml\.(tokens|scores|token_type|merges)$/;
 
-export function ggufToModelConfig(g: Gguf): ModelConfig {
+/** `bytes` are the parsed file's, for tensors that carry configuration (llama3's rope_freqs.weight). */
+export function ggufToModelConfig(g: Gguf, bytes: Uint8Array): ModelConfig {
   const arch = ggufString(g, 'general.architecture');
   if (arch === undefined) throw new ModelFileError(g.file, 'metadata.general.architecture', 'missing');
   const architecture = ARCHITECTURES.get(arch);
@@ -53,7 +56,7 @@ export function ggufToModelConfig(g: Gguf): ModelConfig {
     headDim,
     rmsNormEps: ggufNumber(g, `${arch}.attention.layer_norm_rms_epsilon`) ?? 1e-6,
     ropeTheta: ggufNumber(g, `${arch}.rope.freq_base`) ?? 10000,
-    rope: ropeScaling(g, arch),
+    rope: ropeFromFreqs(g, bytes, rotaryDims) ?? ropeScaling(g, arch),
     partialRotaryFactor: rotaryDims / headDim,
     ropeIsNeox: true,
     maxPositionEmbeddings: count('context_length', 2048),
@@ -99,6 +102,19 @@ function ropeScaling(g: Gguf, arch: string): RopeScaling {
     default:
       throw new HipserveError('unsupported', `${g.file}: metadata.${key('type')}: rope scaling "${type}" is not supported`);
   }
+}
+
+/** llama3 GGUFs store their rope scaling as per-frequency divisors in rope_freqs.weight. */
+function ropeFromFreqs(g: Gguf, bytes: Uint8Array, rotaryDims: number): RopeScaling | null {
+  const info = g.tensors.find((t) => t.name === 'rope_freqs.weight');
+  if (!info) return null;
+  const unsupported = () => new HipserveError('unsupported', `${g.file}: rope_freqs.weight does not match llama3 rope scaling`);
+  if (info.type !== GGML_TYPE.F32) throw unsupported();
+  const raw = new Uint8Array(ggufTensorBytes(bytes, g, info));
+  const theta = ggufNumber(g, `${ggufString(g, 'general.architecture')}.rope.freq_base`) ?? 10000;
+  const rope = llama3RopeFromFactors(new Float32Array(raw.buffer), theta, rotaryDims);
+  if (!rope) throw unsupported();
+  return rope;
 }
 
 function rawMetadata(g: Gguf): Record<string, GgufValue> {

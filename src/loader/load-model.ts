@@ -56,7 +56,7 @@ function isGguf(file: string): boolean {
 function loadGguf(file: string): ModelFiles {
   const bytes = mapModelFile(file);
   const gguf = parseGguf(bytes, file);
-  return { config: ggufToModelConfig(gguf), weights: new GgufWeights(file, bytes, gguf), format: 'gguf', gguf };
+  return { config: ggufToModelConfig(gguf, bytes), weights: new GgufWeights(file, bytes, gguf), format: 'gguf', gguf };
 }
 
 function openSafetensors(dir: string, entries: readonly string[]): SafetensorsWeights | null {

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { f32ToBf16, toF16Array } from '../../bindings/half.js';
@@ -126,6 +127,22 @@ describe('parseSafetensors on hostile files', () => {
     fails(withHeader('{"a": {"dtype": "F32", "shape": [1], "data_offsets": [1e300, 1e300]}}', 8), 'a.data_offsets');
     fails(withHeader('{"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}', 8), 'a.data_offsets');
     fails(withHeader('{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}', 12), /[ab]\.data_offsets/);
+  });
+
+  it('never throws anything but ModelFileError on corrupted bytes', () => {
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+      (edits) => {
+        const copy = valid.slice();
+        for (const [at, v] of edits) copy[at] = v;
+        try {
+          parseSafetensors(copy, 'test.safetensors');
+        } catch (e) {
+          if (!(e instanceof ModelFileError)) throw e;
+        }
+      },
+    ), { numRuns: 2000 });
+    fails(withHeader('['.repeat(1_000_000)), 'header');
   });
 
   it('keeps hostile names as plain data', () => {
