@@ -1,0 +1,21 @@
+import type { ModelConfig } from '../loader/model-config.js';
+import { LlamaForCausalLM } from './llama.js';
+import type { LlamaVariant } from './llama-variant.js';
+import { ModelRegistry } from './model-registry.js';
+
+const LLAMA_FAMILY: Readonly<Record<string, (config: ModelConfig) => LlamaVariant>> = {
+  LlamaForCausalLM: (c) => ({ qkvBias: c.attentionBias, oBias: c.attentionBias, mlpBias: c.raw.mlp_bias === true,
+    qkNorm: false }),
+  MistralForCausalLM: () => ({ qkvBias: false, oBias: false, mlpBias: false, qkNorm: false }),
+  Qwen2ForCausalLM: () => ({ qkvBias: true, oBias: false, mlpBias: false, qkNorm: false }),
+  Qwen3ForCausalLM: (c) => ({ qkvBias: c.attentionBias, oBias: c.attentionBias, mlpBias: false, qkNorm: true }),
+};
+
+/** A registry holding hipserve's own model implementations, before any general plugin overrides them. */
+export function createModelRegistry(): ModelRegistry {
+  const registry = new ModelRegistry();
+  for (const [architecture, variant] of Object.entries(LLAMA_FAMILY)) {
+    registry.register(architecture, (context) => new LlamaForCausalLM(context, variant(context.config)));
+  }
+  return registry;
+}

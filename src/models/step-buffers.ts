@@ -1,0 +1,115 @@
+import type { TensorArg } from '../../bindings/tensor.js';
+import type { GatedMlpScratch } from '../layers/gated-mlp.js';
+
+export interface StepDims {
+  readonly hiddenSize: number;
+  readonly numHeads: number;
+  readonly numKvHeads: number;
+  readonly headDim: number;
+  readonly intermediateSize: number;
+}
+
+/** The activations of a step of numTokens tokens, as kernel arguments. */
+export interface StepViews {
+  readonly numTokens: number;
+  /** [T, H] */
+  readonly hidden: TensorArg;
+  readonly residual: TensorArg;
+  /** [T, Hq·D] and [T, Hk·D]: projections out, RoPE in. */
+  readonly q: TensorArg;
+  readonly k: TensorArg;
+  readonly v: TensorArg;
+  /** [T·Hq, D] and [T·Hk, D]: one row per head, for per-head norms. */
+  readonly qRows: TensorArg;
+  readonly kRows: TensorArg;
+  /** [T, Hq, D] and [T, Hk, D]: attention's view of the same buffers. */
+  readonly qHeads: TensorArg;
+  readonly kHeads: TensorArg;
+  readonly vHeads: TensorArg;
+  readonly attnOutHeads: TensorArg;
+  /** [T, Hq·D]: o_proj's input. */
+  readonly attnOut: TensorArg;
+  readonly mlp: GatedMlpScratch;
+}
+
+/**
+ * Activations of one step, allocated for the largest step seen (or announced) and reused by every layer and step.
+ * A step of more tokens grows them once (to at least double); the views of the last step size are kept, so a
+ * steady state allocates no activations and no views.
+ */
+export class StepBuffers {
+  private capacity = 0;
+  private hidden = new Float32Array(0);
+  private residual = new Float32Array(0);
+  private q = new Float32Array(0);
+  private k = new Float32Array(0);
+  private v = new Float32Array(0);
+  private attnOut = new Float32Array(0);
+  private gateUp = new Float32Array(0);
+  private act = new Float32Array(0);
+  private last: StepViews | null = null;
+
+  constructor(
+    readonly dims: StepDims,
+    initialTokens: number,
+  ) {
+    this.grow(initialTokens);
+  }
+
+  /** The hidden states [T, H] of the last step, row-major. */
+  hiddenData(): Float32Array {
+    return this.hidden;
+  }
+
+  /** Zeroes the residual stream of a step's tokens, so the first block's fused add starts from the embeddings. */
+  clearResidual(numTokens: number): void {
+    this.residual.fill(0, 0, numTokens * this.dims.hiddenSize);
+  }
+
+  views(numTokens: number): StepViews {
+    if (numTokens > this.capacity) this.grow(Math.max(numTokens, 2 * this.capacity));
+    if (this.last?.numTokens !== numTokens) this.last = this.makeViews(numTokens);
+    return this.last;
+  }
+
+  private grow(n: number): void {
+    const { hiddenSize, numHeads, numKvHeads, headDim, intermediateSize } = this.dims;
+    this.hidden = new Float32Array(n * hiddenSize);
+    this.residual = new Float32Array(n * hiddenSize);
+    this.q = new Float32Array(n * numHeads * headDim);
+    this.k = new Float32Array(n * numKvHeads * headDim);
+    this.v = new Float32Array(n * numKvHeads * headDim);
+    this.attnOut = new Float32Array(n * numHeads * headDim);
+    this.gateUp = new Float32Array(n * 2 * intermediateSize);
+    this.act = new Float32Array(n * intermediateSize);
+    this.capacity = n;
+    this.last = null;
+  }
+
+  private makeViews(t: number): StepViews {
+    const { hiddenSize: h, numHeads: hq, numKvHeads: hk, headDim: d, intermediateSize: i } = this.dims;
+    const f32 = (data: Float32Array, shape: number[], strides?: number[]): TensorArg =>
+      (strides ? { data, dtype: 'f32', shape, strides } : { data, dtype: 'f32', shape });
+    return {
+      numTokens: t,
+      hidden: f32(this.hidden, [t, h]),
+      residual: f32(this.residual, [t, h]),
+      q: f32(this.q, [t, hq * d]),
+      k: f32(this.k, [t, hk * d]),
+      v: f32(this.v, [t, hk * d]),
+      qRows: f32(this.q, [t * hq, d]),
+      kRows: f32(this.k, [t * hk, d]),
+      qHeads: f32(this.q, [t, hq, d]),
+      kHeads: f32(this.k, [t, hk, d]),
+      vHeads: f32(this.v, [t, hk, d]),
+      attnOutHeads: f32(this.attnOut, [t, hq, d]),
+      attnOut: f32(this.attnOut, [t, hq * d]),
+      mlp: {
+        gate: f32(this.gateUp, [t, i], [2 * i, 1]),
+        up: f32(this.gateUp.subarray(i), [t, i], [2 * i, 1]),
+        gateUp: f32(this.gateUp, [t, 2 * i]),
+        act: f32(this.act, [t, i]),
+      },
+    };
+  }
+}
