@@ -1,0 +1,54 @@
+/**
+ * Loads the tokenizer of a model: a Hugging Face folder (tokenizer.json, tokenizer_config.json, optional
+ * generation_config.json and chat_template.jinja) or a GGUF file (its embedded vocabulary, memory-mapped).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+import { loadAddon } from '../../bindings/addon.js';
+import { HipserveError, ModelFileError } from '../errors.js';
+import { parseGguf } from '../loader/gguf.js';
+import { tokenizerFromGguf } from './gguf-tokenizer.js';
+import { chatTemplatesOf, HfTokenizer, type HfGenerationConfig, type HfTokenizerConfig } from './hf-tokenizer.js';
+import type { ChatTemplates, Tokenizer } from './tokenizer.js';
+
+export function loadTokenizer(modelPath: string): Tokenizer {
+  if (!existsSync(modelPath)) throw new HipserveError('model_not_found', `${modelPath}: no such file or folder`);
+  if (statSync(modelPath).isDirectory()) return loadHfFolder(modelPath);
+  const file = path.resolve(modelPath);
+  return tokenizerFromGguf(parseGguf(new Uint8Array(loadAddon().mapFile(file)), file));
+}
+
+function loadHfFolder(dir: string): Tokenizer {
+  const tokenizerFile = path.join(dir, 'tokenizer.json');
+  if (!existsSync(tokenizerFile)) {
+    throw new HipserveError('model_not_found', `${dir}: no tokenizer.json (a Hugging Face tokenizer folder needs one)`);
+  }
+  const tokenizerJson = readJson(tokenizerFile) as object;
+  const config = (readOptionalJson(path.join(dir, 'tokenizer_config.json')) ?? {}) as HfTokenizerConfig;
+  const generation = readOptionalJson(path.join(dir, 'generation_config.json')) as HfGenerationConfig | null;
+  return new HfTokenizer(tokenizerJson, config, generation, tokenizerFile, folderChatTemplates(dir, config));
+}
+
+/** tokenizer_config.json's chat_template, else the chat_template.jinja / chat_template.json newer exports write. */
+function folderChatTemplates(dir: string, config: HfTokenizerConfig): ChatTemplates {
+  const configFile = path.join(dir, 'tokenizer_config.json');
+  if (config.chat_template !== undefined) return chatTemplatesOf(config.chat_template, configFile);
+  const jinja = path.join(dir, 'chat_template.jinja');
+  if (existsSync(jinja)) return { default: readFileSync(jinja, 'utf8') };
+  const json = path.join(dir, 'chat_template.json');
+  const fromJson = readOptionalJson(json) as { chat_template?: unknown } | null;
+  return fromJson ? chatTemplatesOf(fromJson.chat_template, json) : {};
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch (e) {
+    throw new ModelFileError(file, '(file)', (e as Error).message);
+  }
+}
+
+function readOptionalJson(file: string): unknown {
+  return existsSync(file) ? readJson(file) : null;
+}
