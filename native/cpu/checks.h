@@ -30,4 +30,17 @@ inline void check_dim(const TensorView& t, const char* name, int dim, int64_t ex
            name << ": dim " << dim << " is " << t.size(dim) << ", expected " << expected);
 }
 
+// A host tensor of `ndim` dims and one of `allowed` dtypes whose innermost dimension is dense.
+inline void check_host_rows(const TensorView& t, const char* name, int ndim, std::initializer_list<DType> allowed) {
+  check_cpu(t, name);
+  check_dtype(t, name, allowed);
+  check_ndim(t, name, ndim);
+  check_rows_dense(t, name);
+}
+
+inline void check_nonempty(const TensorView& t, const char* name) {
+  for (int i = 0; i < t.ndim; ++i)
+    HS_CHECK(t.shape[i] > 0, empty_batch, name << ": dim " << i << " is 0, nothing to compute");
+}
+
 }  // namespace hipserve::cpu
