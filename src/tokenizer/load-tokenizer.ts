@@ -1,6 +1,7 @@
 /**
- * Loads the tokenizer of a model: a Hugging Face folder (tokenizer.json, tokenizer_config.json, optional
- * generation_config.json and chat_template.jinja) or a GGUF file (its embedded vocabulary, memory-mapped).
+ * Loads the tokenizer of a model: a Hugging Face folder (tokenizer.json, or else a SentencePiece tokenizer.model;
+ * tokenizer_config.json, optional generation_config.json and chat_template.jinja) or a GGUF file (its embedded
+ * vocabulary, memory-mapped).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,8 @@ import { HipserveError, ModelFileError } from '../errors.js';
 import { parseGguf } from '../loader/gguf.js';
 import { tokenizerFromGguf } from './gguf-tokenizer.js';
 import { chatTemplatesOf, HfTokenizer, type HfGenerationConfig, type HfTokenizerConfig } from './hf-tokenizer.js';
+import { parseSentencePieceModel } from './sentencepiece-model.js';
+import { SpmTokenizer } from './spm-tokenizer.js';
 import type { ChatTemplates, Tokenizer } from './tokenizer.js';
 
 export function loadTokenizer(modelPath: string): Tokenizer {
@@ -20,14 +23,23 @@ export function loadTokenizer(modelPath: string): Tokenizer {
 }
 
 function loadHfFolder(dir: string): Tokenizer {
-  const tokenizerFile = path.join(dir, 'tokenizer.json');
-  if (!existsSync(tokenizerFile)) {
-    throw new HipserveError('model_not_found', `${dir}: no tokenizer.json (a Hugging Face tokenizer folder needs one)`);
-  }
-  const tokenizerJson = readJson(tokenizerFile) as object;
   const config = (readOptionalJson(path.join(dir, 'tokenizer_config.json')) ?? {}) as HfTokenizerConfig;
-  const generation = readOptionalJson(path.join(dir, 'generation_config.json')) as HfGenerationConfig | null;
-  return new HfTokenizer(tokenizerJson, config, generation, tokenizerFile, folderChatTemplates(dir, config));
+  const tokenizerFile = path.join(dir, 'tokenizer.json');
+  if (existsSync(tokenizerFile)) {
+    const generation = readOptionalJson(path.join(dir, 'generation_config.json')) as HfGenerationConfig | null;
+    return new HfTokenizer(readJson(tokenizerFile) as object, config, generation, tokenizerFile, folderChatTemplates(dir, config));
+  }
+  const modelFile = path.join(dir, 'tokenizer.model');
+  if (existsSync(modelFile)) {
+    const vocab = parseSentencePieceModel(new Uint8Array(readFileSync(modelFile)), modelFile);
+    return new SpmTokenizer({
+      ...vocab,
+      addBosToken: typeof config.add_bos_token === 'boolean' ? config.add_bos_token : vocab.addBosToken,
+      addEosToken: typeof config.add_eos_token === 'boolean' ? config.add_eos_token : vocab.addEosToken,
+      chatTemplates: folderChatTemplates(dir, config),
+    });
+  }
+  throw new HipserveError('model_not_found', `${dir}: no tokenizer.json or tokenizer.model`);
 }
 
 /** tokenizer_config.json's chat_template, else the chat_template.jinja / chat_template.json newer exports write. */
