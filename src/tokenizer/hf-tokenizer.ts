@@ -125,13 +125,13 @@ export class HfTokenizer implements Tokenizer {
 
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
     const skip = options.skipSpecialTokens ?? true;
-    const kept = ids.filter((id) => id >= 0 && id < this.vocabSize && !(skip && this.specials.ids.has(id)));
+    const kept = ids.filter((id) => Number.isInteger(id) && id >= 0 && id < this.vocabSize && !(skip && this.specials.ids.has(id)));
     if (kept.length === 0) return '';
     return this.inner.decode(kept, { skip_special_tokens: false, clean_up_tokenization_spaces: options.cleanUpSpaces ?? false });
   }
 
   idToToken(id: number): string | null {
-    return this.inner.id_to_token(id) ?? null;
+    return Number.isInteger(id) ? this.inner.id_to_token(id) ?? null : null;
   }
 
   tokenToId(token: string): number | null {

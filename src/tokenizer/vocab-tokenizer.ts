@@ -111,7 +111,7 @@ export abstract class VocabTokenizer implements Tokenizer {
     const skipSpecial = options.skipSpecialTokens ?? true;
     const bytes: number[] = [];
     for (const id of ids) {
-      if (!(id >= 0 && id < this.vocabSize) || (skipSpecial && this.specials.ids.has(id))) continue;
+      if (!this.isId(id) || (skipSpecial && this.specials.ids.has(id))) continue;
       this.tokenBytes(id, bytes);
     }
     let text = textDecoder.decode(Uint8Array.from(bytes));
@@ -120,11 +120,15 @@ export abstract class VocabTokenizer implements Tokenizer {
   }
 
   idToToken(id: number): string | null {
-    return this.tokens[id] ?? null;
+    return this.isId(id) ? this.tokens[id]! : null;
   }
 
   tokenToId(token: string): number | null {
     return this.ids.get(token) ?? null;
+  }
+
+  private isId(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id < this.vocabSize;
   }
 
   protected typeOf(id: number): number {

@@ -41,7 +41,8 @@ describe.skipIf(!hasShared(DIR))('GGUF vocabularies', () => {
     expect(ids[0]).toBe(1);
     expect(t.decode(ids)).toBe(' Hello world');
     expect(t.decode([...ids, t.eosTokenIds[0]!], { skipSpecialTokens: false })).toBe('<s>  Hello world</s>');
-    expect(t.decode([...ids, 99_999_999, -1])).toBe(' Hello world'); // ids outside the vocabulary print nothing
+    expect(t.decode([...ids, 99_999_999, -1, 1.5])).toBe(' Hello world'); // ids outside the vocabulary print nothing
+    expect(t.idToToken(1.5)).toBeNull();
     expect(vocab('gpt-2').decode(vocab('gpt-2').encode('Hello , world !'), { cleanUpSpaces: true })).toBe('Hello, world!');
     const bert = vocab('bert-bge');
     expect(bert.decode(bert.encode('Hello World! Äpfel'))).toBe('hello world ! apfel');
