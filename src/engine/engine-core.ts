@@ -65,8 +65,10 @@ export class EngineCore {
     EngineCoreOutput[] {
     const outputs: EngineCoreOutput[] = [];
     for (const requestId of requestIds) {
-      if (!this.scheduler.finishRequest(requestId, reason, stopReason)) continue;
-      outputs.push({ requestId, newTokenIds: [], newLogprobs: null, newPromptLogprobs: null, finishReason: reason, stopReason });
+      const request = this.scheduler.getRequest(requestId);
+      if (!request || !this.scheduler.finishRequest(requestId, reason, stopReason)) continue;
+      outputs.push({ requestId, newTokenIds: [], newLogprobs: null, newPromptLogprobs: null, finishReason: reason, stopReason,
+        firstScheduledTime: request.firstScheduledTime, numCachedTokens: Math.max(0, request.numCachedTokens) });
     }
     return outputs;
   }

@@ -48,4 +48,7 @@ export interface EngineCoreOutput {
   readonly newPromptLogprobs: readonly PositionLogprobs[] | null;
   readonly finishReason: FinishReason | null;
   readonly stopReason: string | number | null;
+  /** When the request was first scheduled (epoch ms), and the prompt tokens its first admission found cached. */
+  readonly firstScheduledTime: number | null;
+  readonly numCachedTokens: number;
 }

@@ -156,6 +156,8 @@ export class Scheduler {
         newPromptLogprobs,
         finishReason: stop?.reason ?? null,
         stopReason: stop?.stopReason ?? null,
+        firstScheduledTime: request.firstScheduledTime,
+        numCachedTokens: Math.max(0, request.numCachedTokens),
       });
     });
     return outputs;
