@@ -1,6 +1,7 @@
 // matmul entry (validation) and launcher (ISA choice, x packing, split over output features).
 // The micro-kernels live in matmul_tiles.h, instantiated per instruction set by matmul_<isa>.cpp.
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "checks.h"
@@ -19,6 +20,8 @@ constexpr int64_t kBlockedMinRows = 16;
 constexpr int64_t kMaxPassRows = 256;
 // Below this many multiply-adds per thread share, threads cost more than they save.
 constexpr int64_t kMinWorkPerThread = 1 << 16;
+// Work is handed out in about this many runs per thread.
+constexpr int64_t kClaimsPerThread = 8;
 
 const MatmulIsaKernels& kernels_for(Isa isa) {
   switch (isa) {
@@ -52,17 +55,28 @@ void pack_x(const float* x, int64_t x_stride, int64_t m, int64_t k, float* packe
   }
 }
 
-// Splits [0, n) into thread shares that are whole multiples of `rows` weight rows.
+// Runs panel() over [0, n) in runs of `rows` weight rows that the threads claim one after another, so a
+// thread that is descheduled (a busy machine) delays the call by one run rather than by half of the work.
 void split_over_n(const MatmulProblem& p, int64_t rows, MatmulPanelFn panel) {
-  const int64_t panels = (p.n + rows - 1) / rows;
-  const int64_t work_per_panel = std::max<int64_t>(1, rows * p.k * p.m);
-  const int64_t grain = std::max<int64_t>(1, kMinWorkPerThread / work_per_panel);
-  parallel_for(panels, grain, [&](int64_t begin, int64_t end) {
-    panel(p, begin * rows, std::min(end * rows, p.n));
+  const int64_t units = (p.n + rows - 1) / rows;
+  const int64_t threads = num_threads();
+  const int64_t min_units = std::max<int64_t>(1, kMinWorkPerThread / std::max<int64_t>(1, rows * p.k * p.m));
+  const int64_t per_claim = std::max(min_units, units / (threads * kClaimsPerThread));
+  std::atomic<int64_t> next{0};
+  parallel_for(std::min(threads, (units + min_units - 1) / min_units), 1, [&](int64_t, int64_t) {
+    for (int64_t u; (u = next.fetch_add(per_claim)) < units;)
+      panel(p, u * rows, std::min((u + per_claim) * rows, p.n));
   });
 }
 
+// K = 0: an empty sum, so out is the bias (or zero).
+void fill_with_bias(const MatmulProblem& p) {
+  for (int64_t m = 0; m < p.m; ++m)
+    for (int64_t n = 0; n < p.n; ++n) p.out[m * p.out_stride + n] = p.bias ? p.bias[n] : 0.0f;
+}
+
 void matmul_launch(MatmulProblem p) {
+  if (p.k == 0) return fill_with_bias(p);
   const MatmulIsaKernels& kernels = kernels_for(active_isa());
   if (p.m < kBlockedMinRows) {
     split_over_n(p, kernels.dot_rows, kernels.dot);
@@ -79,7 +93,7 @@ void matmul_launch(MatmulProblem p) {
     packed.resize(static_cast<size_t>((p.m + kPackRows - 1) / kPackRows * kPackRows * p.k));
     pack_x(p.x, p.x_stride, p.m, p.k, packed.data());
     p.x_packed = packed.data();
-    split_over_n(p, kernels.blocked_rows, kernels.blocked);
+    split_over_n(p, kernels.blocked_rows * kBlockedChunkPanels, kernels.blocked);
   }
 }
 

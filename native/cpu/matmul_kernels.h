@@ -13,6 +13,8 @@ namespace hipserve::cpu {
 // Packed x layout, block b = rows [b * kPackRows, (b + 1) * kPackRows) of x, zero-filled past M:
 //   x_packed[(b * k + kk) * kPackRows + r] = x[b * kPackRows + r, kk]
 constexpr int64_t kPackRows = 16;
+// The blocked routine works through its rows in chunks of this many panels (see matmul_tiles.h).
+constexpr int64_t kBlockedChunkPanels = 8;
 
 struct MatmulProblem {
   const float* x = nullptr;  // [m, k], row stride x_stride

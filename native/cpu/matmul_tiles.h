@@ -118,36 +118,42 @@ void dot_panel(const MatmulProblem& p, int64_t n_begin, int64_t n_end) {
   }
 }
 
-// tile[i * ld + c * kPackRows + r] = dot(wf row i, x row (block c, r)) for C consecutive packed blocks.
+// acc[i * ld + c * kPackRows + r] (+)= dot(wf row i, packed x row r of block c) over k, for C consecutive
+// blocks of packed x (block_stride floats apart); starts from zero when `first`, else from acc.
 template <class V, int MRN, int C>
-inline void blocked_tile(const float* wf, int64_t ldw, const float* xp, int64_t k, float* tile, int64_t ld) {
+inline void blocked_tile(const float* wf, int64_t ldw, const float* xp, int64_t block_stride, int64_t k, bool first,
+                         float* acc_out, int64_t ld) {
   using R = typename V::reg;
   constexpr int VB = static_cast<int>(kPackRows / V::kLanes);
   static_assert(VB * V::kLanes == kPackRows, "kPackRows must be a multiple of the vector width");
-  const int64_t block = k * kPackRows;
   R acc[MRN][C * VB];
   for (int i = 0; i < MRN; ++i)
-    for (int j = 0; j < C * VB; ++j) acc[i][j] = V::zero();
+    for (int j = 0; j < C * VB; ++j) acc[i][j] = first ? V::zero() : V::load(acc_out + i * ld + j * V::kLanes);
   for (int64_t kk = 0; kk < k; ++kk) {
     R xv[C * VB];
     for (int c = 0; c < C; ++c)
-      for (int v = 0; v < VB; ++v) xv[c * VB + v] = V::load(xp + c * block + kk * kPackRows + v * V::kLanes);
+      for (int v = 0; v < VB; ++v) xv[c * VB + v] = V::load(xp + c * block_stride + kk * kPackRows + v * V::kLanes);
     for (int i = 0; i < MRN; ++i) {
       R b = V::broadcast(wf + i * ldw + kk);
       for (int j = 0; j < C * VB; ++j) acc[i][j] = V::fma(xv[j], b, acc[i][j]);
     }
   }
   for (int i = 0; i < MRN; ++i)
-    for (int j = 0; j < C * VB; ++j) V::store(tile + i * ld + j * V::kLanes, acc[i][j]);
+    for (int j = 0; j < C * VB; ++j) V::store(acc_out + i * ld + j * V::kLanes, acc[i][j]);
 }
 
-// dst[r, 0:k] = f32(w[r, 0:k]) for r < rows, zero for rows..rows_padded.
+// dst[r, 0:k] = f32(w[r, 0:k]) (row stride ld) for r < rows, zero for rows..rows_padded. Prefetches the same
+// columns `ahead` rows further on (the next panel): these short row slices are too short for the hardware
+// prefetcher to catch on.
 template <class V, class W>
-void widen_rows(const W* w, int64_t w_stride, int64_t rows, int64_t rows_padded, int64_t k, float* dst) {
+void widen_rows(const W* w, int64_t w_stride, int64_t rows, int64_t rows_padded, int64_t k, float* dst, int64_t ld,
+                int64_t ahead) {
   constexpr int64_t L = V::kLanes;
+  constexpr int64_t kLine = 64 / static_cast<int64_t>(sizeof(W));
   for (int64_t r = 0; r < rows; ++r) {
     const W* src = w + r * w_stride;
-    float* d = dst + r * k;
+    float* d = dst + r * ld;
+    for (int64_t kk = 0; kk < k; kk += kLine) V::prefetch(src + ahead * w_stride + kk);
     int64_t kk = 0;
     for (; kk + L <= k; kk += L) V::store(d + kk, V::load(src + kk));
     if (kk < k) {
@@ -156,41 +162,54 @@ void widen_rows(const W* w, int64_t w_stride, int64_t rows, int64_t rows_padded,
       std::memcpy(d + kk, tmp, static_cast<size_t>(k - kk) * sizeof(float));
     }
   }
-  std::fill(dst + rows * k, dst + rows_padded * k, 0.0f);
+  std::fill(dst + rows * ld, dst + rows_padded * ld, 0.0f);
 }
+
+// Cache blocking of the blocked path. A thread walks its weight rows in chunks of kBlockedChunkPanels panels; for
+// each chunk it sweeps K in slices of kSliceK, so that one slice of packed x (M × kSliceK) stays in L2 and
+// one panel slice of weights (MRN × kSliceK) in L1 while every tile of x rows uses it. Partial sums wait in
+// a per-thread buffer [chunk rows][M] until the last slice.
+constexpr int64_t kSliceK = 512;
+// Row stride of the widened weight slice: one cache line more than kSliceK, so its rows do not all fall
+// into the same few L1 sets.
+constexpr int64_t kWidenedStride = kSliceK + 16;
 
 template <class V, class W, int MRN, int C>
 void blocked_panel(const MatmulProblem& p, int64_t n_begin, int64_t n_end) {
-  thread_local std::vector<float> widened;  // MRN weight rows as f32, reused across calls
+  thread_local std::vector<float> widened, partial;  // reused across calls
   const W* w = static_cast<const W*>(p.w);
   const int64_t blocks = (p.m + kPackRows - 1) / kPackRows;
-  constexpr int64_t kLd = C * kPackRows;
-  float tile[MRN * kLd];
-  for (int64_t n0 = n_begin; n0 < n_end; n0 += MRN) {
-    const int64_t nr = std::min<int64_t>(MRN, n_end - n0);
-    const float* wf;
-    int64_t ldw;
-    if (std::is_same_v<W, float> && nr == MRN) {
-      wf = reinterpret_cast<const float*>(w + n0 * p.w_stride);
-      ldw = p.w_stride;
-    } else {
-      widened.resize(static_cast<size_t>(MRN * p.k));
-      widen_rows<V>(w + n0 * p.w_stride, p.w_stride, nr, MRN, p.k, widened.data());
-      wf = widened.data();
-      ldw = p.k;
-    }
-    for (int64_t b = 0; b < blocks; b += C) {
-      const float* xp = p.x_packed + b * p.k * kPackRows;
-      const int64_t nb = std::min<int64_t>(C, blocks - b);
-      if (nb == C)
-        blocked_tile<V, MRN, C>(wf, ldw, xp, p.k, tile, kLd);
-      else
-        blocked_tile<V, MRN, 1>(wf, ldw, xp, p.k, tile, kLd);
-      const int64_t rows = std::min<int64_t>(nb * kPackRows, p.m - b * kPackRows);
-      for (int64_t r = 0; r < rows; ++r) {
-        float* o = p.out + (b * kPackRows + r) * p.out_stride + n0;
-        for (int64_t i = 0; i < nr; ++i) o[i] = tile[i * kLd + r] + (p.bias ? p.bias[n0 + i] : 0.0f);
+  const int64_t m_pad = blocks * kPackRows;
+  const int64_t block_stride = p.k * kPackRows;
+  widened.resize(static_cast<size_t>(MRN * kWidenedStride));
+  partial.resize(static_cast<size_t>(kBlockedChunkPanels * MRN * m_pad));
+  for (int64_t c0 = n_begin; c0 < n_end; c0 += kBlockedChunkPanels * MRN) {
+    const int64_t c1 = std::min(n_end, c0 + kBlockedChunkPanels * MRN);
+    for (int64_t k0 = 0; k0 < p.k; k0 += kSliceK) {
+      const int64_t kb = std::min(kSliceK, p.k - k0);
+      for (int64_t n0 = c0; n0 < c1; n0 += MRN) {
+        const int64_t nr = std::min<int64_t>(MRN, c1 - n0);
+        const float* wf = widened.data();
+        int64_t ldw = kWidenedStride;
+        if (std::is_same_v<W, float> && nr == MRN) {
+          wf = reinterpret_cast<const float*>(w + n0 * p.w_stride + k0);
+          ldw = p.w_stride;
+        } else {
+          widen_rows<V>(w + n0 * p.w_stride + k0, p.w_stride, nr, MRN, kb, widened.data(), kWidenedStride, MRN);
+        }
+        float* acc = partial.data() + (n0 - c0) * m_pad;
+        for (int64_t b = 0; b < blocks; b += C) {
+          const float* xp = p.x_packed + b * block_stride + k0 * kPackRows;
+          if (blocks - b >= C)
+            blocked_tile<V, MRN, C>(wf, ldw, xp, block_stride, kb, k0 == 0, acc + b * kPackRows, m_pad);
+          else
+            blocked_tile<V, MRN, 1>(wf, ldw, xp, block_stride, kb, k0 == 0, acc + b * kPackRows, m_pad);
+        }
       }
+    }
+    for (int64_t m = 0; m < p.m; ++m) {
+      float* o = p.out + m * p.out_stride;
+      for (int64_t n = c0; n < c1; ++n) o[n] = partial[(n - c0) * m_pad + m] + (p.bias ? p.bias[n] : 0.0f);
     }
   }
 }
