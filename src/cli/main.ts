@@ -1,0 +1,25 @@
+import { Command } from 'commander';
+
+import { hipserveVersion } from '../server/version.js';
+import { registerServe } from './serve.js';
+
+/** Each subcommand adds itself to the program. */
+const SUBCOMMANDS: readonly ((program: Command) => void)[] = [
+  registerServe,
+  // registerGenerate: add `import { registerGenerate } from './generate.js';` above and list it here.
+];
+
+export function createProgram(): Command {
+  const program = new Command('hipserve')
+    .description('LLM inference server for Node.js: an OpenAI-compatible API over a native kernel library')
+    .version(hipserveVersion())
+    .showHelpAfterError()
+    .enablePositionalOptions();
+  for (const register of SUBCOMMANDS) register(program);
+  return program;
+}
+
+/** The `hipserve` command line; `argv` as process.argv gives it. */
+export async function main(argv: readonly string[]): Promise<void> {
+  await createProgram().parseAsync([...argv]);
+}

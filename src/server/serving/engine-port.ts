@@ -1,0 +1,31 @@
+import type { EngineRequest } from '../../engine/engine-request.js';
+import type { RequestOutput } from '../../engine/request-output.js';
+import type { EngineGauges, StepMetrics } from '../metrics/server-metrics.js';
+
+export type { CompletionOutput } from '../../engine/request-output.js';
+
+/**
+ * What the HTTP layer needs from the engine: stream a request's outputs (detokenized, stop strings applied), abort
+ * it, and read its state and limits.
+ */
+export interface ServingEngine {
+  readonly limits: EngineLimits;
+  generate(request: EngineRequest): AsyncIterable<RequestOutput>;
+  /** Ends the request now and frees its KV blocks; its stream ends with finish reason 'abort'. */
+  abort(requestId: string): void;
+  gauges(): EngineGauges;
+  /** Hears of every engine step (for metrics); returns the unsubscribe function. */
+  onStep?(listener: (step: StepMetrics) => void): () => void;
+  shutdown(): Promise<void>;
+}
+
+export interface EngineLimits {
+  readonly maxModelLen: number;
+  readonly vocabSize: number;
+  readonly blockSize: number;
+  /** Usable KV-cache blocks (the null block excluded). */
+  readonly numKvBlocks: number;
+  readonly maxNumBatchedTokens: number;
+  readonly maxNumSeqs: number;
+  readonly enablePrefixCaching: boolean;
+}

@@ -1,0 +1,33 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+import { ModelFileError } from '../../errors.js';
+import type { SamplingDefaults } from './request-sampling.js';
+
+const FIELDS: readonly [string, keyof SamplingDefaults][] = [
+  ['temperature', 'temperature'], ['top_p', 'topP'], ['top_k', 'topK'], ['min_p', 'minP'],
+  ['repetition_penalty', 'repetitionPenalty'], ['max_new_tokens', 'maxTokens'],
+];
+
+/**
+ * `--generation-config`: 'auto' reads generation_config.json beside the model, 'vllm' uses none, anything else is a
+ * folder holding one. Only the sampling fields vLLM takes from it are kept.
+ */
+export function loadSamplingDefaults(option: string, modelPath: string): SamplingDefaults {
+  if (option === 'vllm') return {};
+  const folder = option === 'auto' ? (statSync(modelPath).isDirectory() ? modelPath : path.dirname(modelPath)) : option;
+  const file = path.join(folder, 'generation_config.json');
+  if (!existsSync(file)) {
+    if (option === 'auto') return {};
+    throw new ModelFileError(file, '(file)', 'not found (--generation-config names a folder holding generation_config.json)');
+  }
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new ModelFileError(file, '(file)', (e as Error).message);
+  }
+  const out: Record<string, number> = {};
+  for (const [key, name] of FIELDS) if (typeof raw[key] === 'number') out[name] = raw[key];
+  return out;
+}
