@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 
 import { hipserveVersion } from '../server/version.js';
+import { registerGenerate } from './generate.js';
 import { registerServe } from './serve.js';
 
 /** Each subcommand adds itself to the program. */
 const SUBCOMMANDS: readonly ((program: Command) => void)[] = [
   registerServe,
-  // registerGenerate: add `import { registerGenerate } from './generate.js';` above and list it here.
+  registerGenerate,
 ];
 
 export function createProgram(): Command {
