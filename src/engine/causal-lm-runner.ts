@@ -4,7 +4,7 @@ import { positionLogprobs, type PositionLogprobs } from '../sampling/logprobs.js
 import { Sampler } from '../sampling/sampler.js';
 import type { SamplingKernels } from '../sampling/sampling-kernels.js';
 import type { SamplingRow } from '../sampling/sampling-row.js';
-import type { ModelRunner } from './model-runner.js';
+import type { ModelRunner, RunnerTimings } from './model-runner.js';
 import type { ModelRunnerOutput, ScheduledRequest, SchedulerOutput } from './scheduler-output.js';
 
 export interface CausalLMRunnerConfig {
@@ -23,6 +23,7 @@ export interface CausalLMRunnerConfig {
  */
 export class CausalLMRunner implements ModelRunner {
   readonly vocabSize: number;
+  readonly lastTimings: RunnerTimings = { prepareMs: 0, forwardMs: 0, sampleMs: 0 };
   private readonly maxBlocksPerSeq: number;
   private readonly tokenIds: Int32Array;
   private readonly positions: Int32Array;
@@ -54,11 +55,15 @@ export class CausalLMRunner implements ModelRunner {
 
   execute(out: SchedulerOutput): ModelRunnerOutput {
     for (const id of out.finishedRequestIds) this.generators.delete(id);
-    const n = out.scheduled.length;
-    if (n === 0) return { sampledTokenIds: [], logprobs: [], promptLogprobs: [] };
+    const t = this.lastTimings;
+    t.prepareMs = t.forwardMs = t.sampleMs = 0;
+    if (out.scheduled.length === 0) return { sampledTokenIds: [], logprobs: [], promptLogprobs: [] };
+    const t0 = performance.now();
     const batch = this.prepare(out);
     const v = this.vocabSize;
+    const t1 = performance.now();
     const logits = this.model.forward(batch);
+    const t2 = performance.now();
     if (logits.length !== batch.logitsIndices.length * v) {
       throw new Error(`model returned ${logits.length} logits for ${batch.logitsIndices.length} rows of ${v}`);
     }
@@ -79,6 +84,9 @@ export class CausalLMRunner implements ModelRunner {
       sampledTokenIds[b] = [samples[i]!.tokenId];
       logprobs[b] = samples[i]!.logprobs;
     });
+    t.prepareMs = t1 - t0;
+    t.forwardMs = t2 - t1;
+    t.sampleMs = performance.now() - t2;
     return { sampledTokenIds, logprobs, promptLogprobs };
   }
 

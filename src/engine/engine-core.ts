@@ -16,6 +16,8 @@ export interface StepStats extends SchedulerStats {
   readonly schedulerMs: number;
   /** Model runner time: inputs, forward pass and sampling. */
   readonly executeMs: number;
+  /** The model's forward pass alone. */
+  readonly forwardMs: number;
   readonly stepMs: number;
 }
 
@@ -92,6 +94,7 @@ export class EngineCore {
         step: schedulerOutput.step,
         schedulerMs: t1 - t0 + (t3 - t2),
         executeMs: t2 - t1,
+        forwardMs: this.runner.lastTimings.forwardMs,
         stepMs: t3 - t0,
       },
     };

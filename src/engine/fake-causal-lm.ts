@@ -106,8 +106,3 @@ export class FakeCausalLM implements CausalLM {
     while (performance.now() < until);
   }
 }
-
-/** Module factory for engine workers: `{ module: '.../fake-causal-lm.js', options: FakeModelOptions }`. */
-export function createModel(options: FakeModelOptions = {}): CausalLM {
-  return new FakeCausalLM(options);
-}

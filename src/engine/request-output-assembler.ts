@@ -10,8 +10,10 @@ export class RequestOutputAssembler {
     const outputs: CompletionOutput[] = delta.outputs.map((o) => {
       const ids = (this.cumulative[o.index] ??= []);
       for (const id of o.tokenIds) ids.push(id);
-      return { ...o, cumulativeTokenIds: ids };
+      return { index: o.index, text: o.text, tokenIds: o.tokenIds, cumulativeTokenIds: ids, logprobs: o.logprobs,
+        finishReason: o.finishReason, stopReason: o.stopReason };
     });
-    return { ...delta, promptTokenIds: this.promptTokenIds, outputs };
+    return { requestId: delta.requestId, promptTokenIds: this.promptTokenIds, promptLogprobs: delta.promptLogprobs, outputs,
+      finished: delta.finished, metrics: delta.metrics };
   }
 }

@@ -1,0 +1,109 @@
+/**
+ * Entry of the engine's worker thread (runs from dist/): builds the model through its factory, then steps the
+ * engine whenever work is pending, posting each step's deltas and statistics. Messages (add, abort, drain) are
+ * handled between steps.
+ */
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+
+import { loadAddon } from '../../bindings/addon.js';
+import { HipserveError } from '../errors.js';
+import { nativeSamplingKernels } from '../sampling/native-sampling-kernels.js';
+import type { SamplingKernels } from '../sampling/sampling-kernels.js';
+import { EngineCore } from './engine-core.js';
+import type { FromWorker, EngineWorkerData, SerializedError, ToWorker } from './engine-messages.js';
+import type { EngineModelFactory } from './engine-model.js';
+import { LLMEngine } from './llm-engine.js';
+
+function serialize(e: unknown): SerializedError {
+  if (e instanceof HipserveError) return { code: e.code, message: e.message, param: e.param };
+  return { code: 'engine_error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e), param: null };
+}
+
+function samplingKernels(enabled: boolean): SamplingKernels | undefined {
+  if (!enabled) return undefined;
+  try {
+    return nativeSamplingKernels(loadAddon().ops) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const port = parentPort!;
+  const data = workerData as EngineWorkerData;
+  const post = (message: FromWorker): void => port.postMessage(message);
+  const specifier = data.model.module.startsWith('file:') ? data.model.module : pathToFileURL(data.model.module).href;
+  const factory = (await import(specifier) as Record<string, unknown>)[data.model.exportName ?? 'createEngineModel'];
+  if (typeof factory !== 'function') {
+    throw new HipserveError('engine_error', `${data.model.module} exports no function ${data.model.exportName ?? 'createEngineModel'}`);
+  }
+  if (data.numThreads !== undefined) loadAddon().setNumThreads(data.numThreads);
+  const { model, tokenizer } = await (factory as EngineModelFactory)(data.model.options, data.engine);
+  const core = EngineCore.create(model, data.engine, { samplingKernels: samplingKernels(data.nativeSampling ?? true) });
+  const engine = new LLMEngine(core, tokenizer);
+  let draining = false;
+  let pending = false;
+
+  const finishDrain = (): void => {
+    engine.dispose();
+    post({ type: 'drained' });
+    port.close();
+  };
+  const loop = (): void => {
+    pending = false;
+    try {
+      const { deltas, stats } = engine.step();
+      post({ type: 'outputs', deltas, stats });
+    } catch (e) {
+      post({ type: 'error', requestId: null, error: serialize(e) });
+      process.exit(1);
+    }
+    wake();
+  };
+  /** Runs a step after pending messages are handled, while work remains. */
+  const wake = (): void => {
+    if (pending) return;
+    if (engine.hasUnfinishedRequests()) {
+      pending = true;
+      setImmediate(loop);
+    } else if (draining) {
+      finishDrain();
+    }
+  };
+
+  port.on('message', (message: ToWorker) => {
+    switch (message.type) {
+      case 'add':
+        if (draining) {
+          post({ type: 'error', requestId: message.request.requestId,
+            error: { code: 'engine_error', message: 'the engine is shutting down', param: null } });
+          break;
+        }
+        try {
+          engine.addRequest(message.request);
+        } catch (e) {
+          post({ type: 'error', requestId: message.request.requestId, error: serialize(e) });
+        }
+        break;
+      case 'abort': {
+        const delta = engine.abort(message.requestId);
+        if (delta) post({ type: 'outputs', deltas: [delta], stats: null });
+        break;
+      }
+      case 'drain':
+        draining = true;
+        break;
+    }
+    wake();
+  });
+  post({ type: 'ready', info: { config: core.config, vocabSize: core.vocabSize, eosTokenIds: model.config.eosTokenIds,
+    hasTokenizer: tokenizer !== null } });
+}
+
+if (!isMainThread) {
+  main().catch((e: unknown) => {
+    parentPort!.postMessage({ type: 'error', requestId: null, error: serialize(e) } satisfies FromWorker);
+    process.exit(1);
+  });
+}
