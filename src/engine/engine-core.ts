@@ -1,5 +1,5 @@
 import { KVCacheManager } from '../kvcache/kv-cache-manager.js';
-import { FULL_ATTENTION } from '../kvcache/kv-cache-spec.js';
+import { FULL_ATTENTION, type KVCacheSpec } from '../kvcache/kv-cache-spec.js';
 import type { CausalLM } from '../models/forward-batch.js';
 import type { SamplingKernels } from '../sampling/sampling-kernels.js';
 import { CausalLMRunner } from './causal-lm-runner.js';
@@ -36,13 +36,16 @@ export class EngineCore {
   }
 
   /** Sizes and allocates the model's KV cache from the options and wires scheduler and runner to it. */
-  static create(model: CausalLM, options: EngineOptions, extra: { samplingKernels?: SamplingKernels } = {}): EngineCore {
+  static create(model: CausalLM, options: EngineOptions,
+    extra: { samplingKernels?: SamplingKernels; kvCacheGroups?: readonly KVCacheSpec[] } = {}): EngineCore {
     const config = resolveEngineConfig(options, {
       maxPositionEmbeddings: model.config.maxPositionEmbeddings,
       kvCacheBytesPerBlock: (bs) => model.kvCacheBytesPerBlock(bs),
     });
     model.allocateKvCache(config.numBlocks, config.blockSize);
-    const kv = new KVCacheManager({ numBlocks: config.numBlocks, blockSize: config.blockSize, groups: [FULL_ATTENTION] },
+    // The model's forward reads group 0's block table; further groups (sliding window, latent) come with models that use them.
+    const groups = extra.kvCacheGroups ?? [FULL_ATTENTION];
+    const kv = new KVCacheManager({ numBlocks: config.numBlocks, blockSize: config.blockSize, groups },
       { enableCaching: config.enablePrefixCaching, maxModelLen: config.maxModelLen });
     const scheduler = new Scheduler(config, kv);
     const eos = model.config.eosTokenIds;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { nowMs } from '../../src/engine/clock.js';
 import { EngineCore } from '../../src/engine/engine-core.js';
 import { FakeCausalLM } from '../../src/engine/fake-causal-lm.js';
+import { FULL_ATTENTION } from '../../src/kvcache/kv-cache-spec.js';
 import type { FinishReason } from '../../src/engine/request.js';
 import { resolveSamplingParams } from '../../src/sampling/sampling-params.js';
 import { rng } from '../helpers/random.js';
@@ -24,6 +25,8 @@ const configArb = fc.record({
   enablePrefixCaching: fc.boolean(),
   longPrefillTokenThreshold: fc.constantFrom(0, 0, 1, 5, 16),
   policy: fc.constantFrom('fcfs' as const, 'priority' as const),
+  /** > 0: a second KV-cache group with this sliding window, accounted beside the full-attention one. */
+  slidingWindow: fc.constantFrom(0, 0, 1, 5, 17),
 });
 
 const actionArb = fc.oneof(
@@ -50,14 +53,15 @@ interface Tracked {
 
 describe('scheduler under random workloads with tight block budgets', () => {
   it('keeps block accounting exact and budgets honoured, and every greedy output matches the uncached reference', () => {
-    let preemptions = 0, cacheHits = 0;
+    let preemptions = 0, cacheHits = 0, windowReleases = 0;
     fc.assert(fc.property(configArb, fc.array(actionArb, { minLength: 1, maxLength: 60 }), (cfg, actions) => {
       const model = new FakeCausalLM({ vocabSize: VOCAB, eosTokenId: EOS });
+      const groups = cfg.slidingWindow > 0 ? [FULL_ATTENTION, { type: 'sliding_window' as const, slidingWindow: cfg.slidingWindow }] : undefined;
       const core = EngineCore.create(model, {
         ...cfg,
         maxModelLen: MAX_MODEL_LEN,
-        numGpuBlocksOverride: Math.ceil(MAX_MODEL_LEN / cfg.blockSize) + cfg.spareBlocks,
-      });
+        numGpuBlocksOverride: (groups ? 2 : 1) * Math.ceil(MAX_MODEL_LEN / cfg.blockSize) + cfg.spareBlocks,
+      }, { kvCacheGroups: groups });
       const { scheduler, runner } = core;
       const tracked = new Map<string, Tracked>();
       let nextId = 0;
@@ -68,6 +72,7 @@ describe('scheduler under random workloads with tight block budgets', () => {
         preemptions += out.preemptedRequestIds.length;
         for (const s of out.scheduled) {
           if (s.isNew && s.numComputedTokens > 0) cacheHits++;
+          if (s.blockIds[1]?.includes(0)) windowReleases++;
           expect(s.numComputedTokens + s.numScheduledTokens).toBeLessThanOrEqual(s.request.numTokens);
         }
         for (const o of scheduler.update(out, runner.execute(out))) {
@@ -117,5 +122,6 @@ describe('scheduler under random workloads with tight block budgets', () => {
     }), { numRuns: 300 });
     expect(preemptions).toBeGreaterThan(0);
     expect(cacheHits).toBeGreaterThan(0);
+    expect(windowReleases).toBeGreaterThan(0);
   });
 });

@@ -29,6 +29,8 @@ interface Job {
   id: string;
   prompt: readonly number[];
   maxTokens?: number;
+  /** Sample at temperature 0.9 with this seed instead of greedy. */
+  seed?: number;
 }
 
 describe.skipIf(!haveModel)('engine on stories260K: greedy output does not depend on how it was scheduled', () => {
@@ -45,7 +47,8 @@ describe.skipIf(!haveModel)('engine on stories260K: greedy output does not depen
     const tokens = new Map<string, number[]>();
     for (const j of jobs) {
       engine.addRequest({ requestId: j.id, promptTokenIds: j.prompt, arrivalTime: nowMs(),
-        samplingParams: resolveSamplingParams({ temperature: 0, maxTokens: j.maxTokens ?? NUM_NEW, ignoreEos: true }) });
+        samplingParams: resolveSamplingParams({ temperature: j.seed === undefined ? 0 : 0.9, seed: j.seed, topP: 0.95,
+          maxTokens: j.maxTokens ?? NUM_NEW, ignoreEos: true }) });
       tokens.set(j.id, []);
     }
     while (engine.hasUnfinishedRequests()) {
@@ -111,6 +114,14 @@ describe.skipIf(!haveModel)('engine on stories260K: greedy output does not depen
       (engine) => (preemptions = Math.max(preemptions, engine.core.scheduler.getRequest('target')?.numPreemptions ?? 0)));
     expect(preemptions).toBeGreaterThan(0);
     expect(tokens.get('target')).toEqual(aloneLong);
+  });
+
+  it('a seeded sampled request gives the same tokens alone and in a batch of 32', () => {
+    const job = { id: 'seeded', prompt: ONCE_UPON_A_TIME, seed: 1234 };
+    const alone = run({}, [job]).tokens.get('seeded')!;
+    const batched = run({}, [...others(20, 5), job, ...others(11, 6).map((j) => ({ ...j, id: `b-${j.id}`, seed: 7 }))]).tokens;
+    expect(batched.get('seeded')).toEqual(alone);
+    expect(alone).not.toEqual(aloneShort);
   });
 
   for (const chunk of [1, 7, 64]) {
