@@ -10,7 +10,7 @@ import { LogprobsFormatter } from '../serving/logprobs-format.js';
 import { chatLogprobs, requestSamplingParams } from '../serving/request-sampling.js';
 import { streamRun } from '../serving/sse-run.js';
 import type { ServingContext } from '../serving-context.js';
-import { onClientGone, responseId, servedModelName, unixSeconds, usage } from './route-helpers.js';
+import { onClientGone, requestSummary, responseId, servedModelName, unixSeconds, usage } from './route-helpers.js';
 
 /** Tools reach the template; forcing a call would need constrained decoding, which this server does not do. */
 function refuseUnsupported(body: ChatCompletionRequest): void {
@@ -37,12 +37,12 @@ export const chatCompletionsRoute: FastifyPluginAsync<ServingContext> = async (a
 
     const id = responseId('chatcmpl', body.request_id);
     const run = new GenerationRun(ctx.engine, ctx.metrics, id, [prompt], params, { priority: body.priority ?? 0, cacheSalt: body.cache_salt });
-    if (ctx.logRequests) request.log.info({ requestId: id, promptTokens: prompt.tokenIds.length, params }, 'chat request');
+    if (ctx.logRequests) request.log.info({ ...requestSummary(params, body.stream), promptTokens: prompt.tokenIds.length }, `${id} received`);
     const created = unixSeconds();
     const format = new LogprobsFormatter(ctx.tokenizer, body.return_tokens_as_token_ids ?? false);
     const numPromptTokens = prompt.tokenIds.length;
 
-    if (body.stream) return streamChat(reply, run, { id, created, model, format, numPromptTokens, body });
+    if (body.stream) return streamChat(reply, run, { id, created, model, format, numPromptTokens, promptTokenIds: prompt.tokenIds, body });
 
     onClientGone(reply, () => run.abort());
     const collected = await collectChoices(run);
@@ -56,12 +56,12 @@ export const chatCompletionsRoute: FastifyPluginAsync<ServingContext> = async (a
       choices: collected.choices.map((c) => ({
         index: c.index,
         message: { role: 'assistant', content: c.text, refusal: null, tool_calls: [] },
-        logprobs: params.logprobs === null ? null : format.chat(c.logprobs),
+        logprobs: params.logprobs === null ? null : format.chat(c.logprobs, prompt.tokenIds),
         finish_reason: c.finishReason,
         stop_reason: c.stopReason,
       })),
       usage: usage(numPromptTokens, completionTokens),
-      ...(body.prompt_logprobs != null && promptLogprobs ? { prompt_logprobs: format.prompt(promptLogprobs) } : {}),
+      ...(body.prompt_logprobs != null && promptLogprobs ? { prompt_logprobs: format.prompt(prompt.tokenIds, promptLogprobs) } : {}),
     };
   });
 };
@@ -72,11 +72,14 @@ interface StreamContext {
   model: string;
   format: LogprobsFormatter;
   numPromptTokens: number;
+  promptTokenIds: readonly number[];
   body: ChatCompletionRequest;
 }
 
 async function streamChat(reply: FastifyReply, run: GenerationRun, s: StreamContext): Promise<void> {
   let completionTokens = 0;
+  /** Per choice: the tokens so far, the context of the next ones' logprob texts. */
+  const history = new Map<number, number[]>();
   const includeUsage = s.body.stream_options?.include_usage ?? false;
   const continuous = includeUsage && (s.body.stream_options?.continuous_usage_stats ?? false);
   const base = { id: s.id, object: 'chat.completion.chunk', created: s.created, model: s.model };
@@ -88,13 +91,17 @@ async function streamChat(reply: FastifyReply, run: GenerationRun, s: StreamCont
     })),
     chunk({ delta, index }) {
       completionTokens += delta.tokenIds.length;
+      const seen = history.get(index) ?? [...s.promptTokenIds];
+      history.set(index, seen);
+      const logprobs = delta.logprobs && run.params.logprobs !== null ? s.format.chat(delta.logprobs, seen) : null;
+      seen.push(...delta.tokenIds);
       if (delta.text === '' && delta.finishReason === null && !(delta.logprobs?.length)) return null;
       return withUsage({
         ...base,
         choices: [{
           index,
           delta: delta.text === '' ? {} : { content: delta.text },
-          logprobs: delta.logprobs && run.params.logprobs !== null ? s.format.chat(delta.logprobs) : null,
+          logprobs,
           finish_reason: delta.finishReason,
           stop_reason: delta.stopReason,
         }],

@@ -11,7 +11,7 @@ import { LogprobsFormatter } from '../serving/logprobs-format.js';
 import { requestSamplingParams } from '../serving/request-sampling.js';
 import { streamRun } from '../serving/sse-run.js';
 import type { ServingContext } from '../serving-context.js';
-import { onClientGone, responseId, servedModelName, unixSeconds, usage } from './route-helpers.js';
+import { onClientGone, requestSummary, responseId, servedModelName, unixSeconds, usage } from './route-helpers.js';
 
 /** vLLM's default for /v1/completions (OpenAI's legacy default). */
 const DEFAULT_MAX_TOKENS = 16;
@@ -42,7 +42,7 @@ export const completionsRoute: FastifyPluginAsync<ServingContext> = async (app, 
 
     const id = responseId('cmpl', body.request_id);
     const run = new GenerationRun(ctx.engine, ctx.metrics, id, prompts, params, { priority: body.priority ?? 0, cacheSalt: body.cache_salt });
-    if (ctx.logRequests) request.log.info({ requestId: id, prompts: prompts.map((p) => p.tokenIds.length), params }, 'completion request');
+    if (ctx.logRequests) request.log.info({ ...requestSummary(params, body.stream), promptTokens: prompts.map((p) => p.tokenIds.length).join(',') }, `${id} received`);
     const created = unixSeconds();
     const format = new LogprobsFormatter(ctx.tokenizer, body.return_tokens_as_token_ids ?? false);
     const promptText = (p: PreparedPrompt): string => p.text ?? ctx.tokenizer.decode(p.tokenIds, { skipSpecialTokens: false });
@@ -59,7 +59,7 @@ export const completionsRoute: FastifyPluginAsync<ServingContext> = async (app, 
       if (params.logprobs !== null) {
         const promptPart = echo ? collected.promptLogprobs[c.promptIndex] ?? prompt.tokenIds.map(() => null) : [];
         const ids = echo ? [...prompt.tokenIds, ...c.tokenIds] : c.tokenIds;
-        logprobs = format.completion(ids, [...promptPart, ...c.logprobs], 0);
+        logprobs = format.completion(ids, [...promptPart, ...c.logprobs], 0, echo ? [] : prompt.tokenIds);
       }
       const promptLogprobs = collected.promptLogprobs[c.promptIndex];
       return {
@@ -68,7 +68,7 @@ export const completionsRoute: FastifyPluginAsync<ServingContext> = async (app, 
         logprobs,
         finish_reason: c.finishReason,
         stop_reason: c.stopReason,
-        ...(body.prompt_logprobs != null && promptLogprobs ? { prompt_logprobs: format.prompt(promptLogprobs) } : {}),
+        ...(body.prompt_logprobs != null && promptLogprobs ? { prompt_logprobs: format.prompt(prompt.tokenIds, promptLogprobs) } : {}),
       };
     });
     const completionTokens = collected.choices.reduce((sum, c) => sum + c.tokenIds.length, 0);
@@ -88,7 +88,8 @@ interface StreamContext {
 }
 
 async function streamCompletion(reply: FastifyReply, run: GenerationRun, s: StreamContext): Promise<void> {
-  const started = new Set<number>();
+  /** Per choice: the tokens shown so far (the context of the next ones' texts) and the text offset reached. */
+  const history = new Map<number, number[]>();
   const offsets = new Map<number, number>();
   let completionTokens = 0;
   const includeUsage = s.body.stream_options?.include_usage ?? false;
@@ -104,8 +105,9 @@ async function streamCompletion(reply: FastifyReply, run: GenerationRun, s: Stre
       let text = delta.text;
       let ids = delta.tokenIds;
       let positions: readonly (PositionLogprobs | null)[] = delta.logprobs ?? [];
-      if (!started.has(index)) {
-        started.add(index);
+      let seen = history.get(index);
+      if (!seen) {
+        history.set(index, (seen = s.echo ? [] : [...prompt.tokenIds]));
         if (s.echo) {
           text = s.promptText(prompt) + text;
           ids = [...prompt.tokenIds, ...ids];
@@ -115,9 +117,10 @@ async function streamCompletion(reply: FastifyReply, run: GenerationRun, s: Stre
       if (text === '' && ids.length === 0 && delta.finishReason === null) return null;
       let logprobs = null;
       if (wantLogprobs) {
-        logprobs = s.format.completion(ids, positions, offsets.get(index) ?? 0);
+        logprobs = s.format.completion(ids, positions, offsets.get(index) ?? 0, seen);
         offsets.set(index, (offsets.get(index) ?? 0) + logprobs.tokens.reduce((sum, t) => sum + t.length, 0));
       }
+      seen.push(...ids);
       return {
         ...base,
         choices: [{ index, text, logprobs, finish_reason: delta.finishReason, stop_reason: delta.stopReason }],

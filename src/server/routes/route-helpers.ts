@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 
 import { HipserveError } from '../../errors.js';
+import type { SamplingParams } from '../../sampling/sampling-params.js';
 import type { ServingContext } from '../serving-context.js';
 
 /** The served name a request asked for (or the default); an unknown name is a 404, as OpenAI answers. */
@@ -37,4 +38,12 @@ export interface Usage {
 
 export function usage(promptTokens: number, completionTokens: number): Usage {
   return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+}
+
+/** The few request fields worth a log line. */
+export function requestSummary(params: SamplingParams, stream: boolean | null | undefined): Record<string, unknown> {
+  return {
+    n: params.n, maxTokens: params.maxTokens, temperature: params.temperature, seed: params.seed,
+    ...(params.stop.length > 0 ? { stop: params.stop } : {}), stream: stream ?? false,
+  };
 }

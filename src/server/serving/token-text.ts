@@ -1,15 +1,23 @@
 import type { Tokenizer } from '../../tokenizer/tokenizer.js';
 
-const cache = new WeakMap<Tokenizer, Map<number, string>>();
+/** Tokens before the one shown that give it its context (SentencePiece's leading space, split characters). */
+const CONTEXT = 4;
 
-/** A token's own text, as logprobs show it (special tokens included); `token_id:<id>` when the client asked for ids. */
-export function tokenText(tokenizer: Tokenizer, id: number, asTokenIds: boolean): string {
+/**
+ * A token's text as it appears after `context` (the tokens before it), so that the texts of consecutive tokens
+ * join into the decoded text: decode(context + id) minus decode(context). Special tokens show as their text.
+ * `token_id:<id>` when the client asked for ids.
+ */
+export function tokenText(tokenizer: Tokenizer, id: number, asTokenIds: boolean, context: readonly number[] = []): string {
   if (asTokenIds) return `token_id:${id}`;
-  let texts = cache.get(tokenizer);
-  if (!texts) cache.set(tokenizer, (texts = new Map()));
-  let text = texts.get(id);
-  if (text === undefined) texts.set(id, (text = tokenizer.decode([id], { skipSpecialTokens: false })));
-  return text;
+  const options = { skipSpecialTokens: false };
+  const prev = context.slice(-CONTEXT);
+  if (prev.length > 0) {
+    const before = tokenizer.decode(prev, options);
+    const after = tokenizer.decode([...prev, id], options);
+    if (after.startsWith(before)) return after.slice(before.length);
+  }
+  return tokenizer.decode([id], options);
 }
 
 /** JSON has no -Infinity: vLLM's stand-in is -9999. */
