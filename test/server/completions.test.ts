@@ -92,6 +92,27 @@ describe('/v1/completions', () => {
     });
   });
 
+  it('prompt_logprobs: log_softmax of each prompt token given the ones before, whole and streamed', async () => {
+    const res = await completions({ prompt: PROMPT, max_tokens: 1, prompt_logprobs: 2 });
+    const streamed = parseSse(await (await fetch(`${server.url}/v1/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: PROMPT, max_tokens: 1, prompt_logprobs: 2, stream: true }),
+    })).text()).events.flatMap((e) => e.choices).find((c: any) => c.prompt_logprobs);
+    for (const got of [res.body.choices[0].prompt_logprobs, streamed.prompt_logprobs]) {
+      expect(got).toHaveLength(3);
+      expect(got[0]).toBeNull();
+      PROMPT_IDS.slice(1).forEach((id, k) => {
+        const logits = Array.from(logitsAfter(PROMPT_IDS.slice(0, k + 1)));
+        const max = Math.max(...logits);
+        const lse = max + Math.log(logits.reduce((s, l) => s + Math.exp(l - max), 0));
+        const entry = got[k + 1][String(id)];
+        expect(entry.logprob).toBeCloseTo(logits[id]! - lse, 4);
+        expect(entry.decoded_token).toBe(FakeTokenizer.piece(id));
+        expect(entry.rank).toBe(1 + logits.filter((l) => l > logits[id]!).length);
+      });
+    }
+  });
+
   it('return_tokens_as_token_ids names tokens by id', async () => {
     const res = await completions({ prompt: PROMPT, max_tokens: 2, temperature: 0, logprobs: 0, return_tokens_as_token_ids: true });
     expect(res.body.choices[0].logprobs.tokens).toEqual(greedy(PROMPT_IDS, 2).map((id) => `token_id:${id}`));

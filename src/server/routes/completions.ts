@@ -121,9 +121,11 @@ async function streamCompletion(reply: FastifyReply, run: GenerationRun, s: Stre
         offsets.set(index, (offsets.get(index) ?? 0) + logprobs.tokens.reduce((sum, t) => sum + t.length, 0));
       }
       seen.push(...ids);
+      const promptLogprobs = s.body.prompt_logprobs != null && event.output.promptLogprobs
+        ? { prompt_logprobs: s.format.prompt(prompt.tokenIds, event.output.promptLogprobs) } : {};
       return {
         ...base,
-        choices: [{ index, text, logprobs, finish_reason: delta.finishReason, stop_reason: delta.stopReason }],
+        choices: [{ index, text, logprobs, finish_reason: delta.finishReason, stop_reason: delta.stopReason, ...promptLogprobs }],
         ...(continuous ? { usage: usage(s.numPromptTokens, completionTokens) } : {}),
       };
     },
