@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 
 import { hipserveVersion } from '../server/version.js';
+import { registerBench } from './bench.js';
 import { registerGenerate } from './generate.js';
 import { registerServe } from './serve.js';
 
@@ -8,6 +9,7 @@ import { registerServe } from './serve.js';
 const SUBCOMMANDS: readonly ((program: Command) => void)[] = [
   registerServe,
   registerGenerate,
+  registerBench,
 ];
 
 export function createProgram(): Command {

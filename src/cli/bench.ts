@@ -1,0 +1,9 @@
+import type { Command } from 'commander';
+
+import { addServeCommand } from '../bench/commands/serve-command.js';
+
+/** `hipserve bench serve|latency|throughput|kernels`. */
+export function registerBench(program: Command): void {
+  const bench = program.command('bench').description('benchmark a server (serve), the offline engine (latency, throughput) or the kernels');
+  addServeCommand(bench);
+}
