@@ -25,7 +25,7 @@ Napi::Error coded_error(Napi::Env env, const char* code, const char* message) {
 
 Napi::Value run_sync(const Napi::CallbackInfo& info) {
   auto prepare = reinterpret_cast<Prepare>(info.Data());
-  Args args(info);
+  Args args(info, false);
   PreparedCall call = prepare(args);
   try {
     call();
@@ -39,8 +39,12 @@ Napi::Value run_sync(const Napi::CallbackInfo& info) {
 
 class OpWorker : public Napi::AsyncWorker {
  public:
-  OpWorker(Napi::Env env, PreparedCall call, const std::vector<Napi::Value>& buffers)
-      : Napi::AsyncWorker(env), call_(std::move(call)), deferred_(Napi::Promise::Deferred::New(env)) {
+  OpWorker(Napi::Env env, PreparedCall call, const std::vector<Napi::Value>& buffers,
+           std::vector<std::shared_ptr<std::vector<uint8_t>>> snapshots)
+      : Napi::AsyncWorker(env),
+        call_(std::move(call)),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        snapshots_(std::move(snapshots)) {
     for (const auto& b : buffers) refs_.push_back(Napi::Persistent(b.As<Napi::Object>()));
   }
   Napi::Promise promise() { return deferred_.Promise(); }
@@ -65,12 +69,13 @@ class OpWorker : public Napi::AsyncWorker {
   PreparedCall call_;
   Napi::Promise::Deferred deferred_;
   std::vector<Napi::ObjectReference> refs_;
+  std::vector<std::shared_ptr<std::vector<uint8_t>>> snapshots_;
   const char* code_ = "HS_INTERNAL";
 };
 
 Napi::Value run_async(const Napi::CallbackInfo& info) {
   auto prepare = reinterpret_cast<Prepare>(info.Data());
-  Args args(info);
+  Args args(info, true);
   PreparedCall call;
   try {
     call = prepare(args);
@@ -79,14 +84,14 @@ Napi::Value run_async(const Napi::CallbackInfo& info) {
     deferred.Reject(e.Value());
     return deferred.Promise();
   }
-  auto* worker = new OpWorker(info.Env(), std::move(call), args.buffers());
+  auto* worker = new OpWorker(info.Env(), std::move(call), args.buffers(), std::move(args.snapshots()));
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;
 }
 
 Napi::Value set_num_threads(const Napi::CallbackInfo& info) {
-  Args args(info);
+  Args args(info, false);
   int64_t n = args.integer(0, "threads");
   if (n < 0 || n > 1024) throw_coded(info.Env(), "HS_INVALID_ARGUMENT", "threads: expected 0..1024");
   hipserve::set_num_threads(static_cast<int>(n));

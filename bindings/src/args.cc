@@ -109,6 +109,18 @@ TensorView Args::to_view(Napi::Value value, const std::string& name) {
 
 TensorView Args::tensor(size_t i, const char* name) { return to_view(at(i), name); }
 
+TensorView Args::index_tensor(size_t i, const char* name) {
+  TensorView v = to_view(at(i), name);
+  if (!snapshot_inputs_ || v.numel() == 0) return v;
+  int64_t last = 0;
+  for (int d = 0; d < v.ndim; ++d) last += (v.shape[d] - 1) * v.strides[d];
+  size_t bytes = static_cast<size_t>(last + 1) * dtype_size(v.dtype);
+  auto copy = std::make_shared<std::vector<uint8_t>>(static_cast<uint8_t*>(v.data), static_cast<uint8_t*>(v.data) + bytes);
+  v.data = copy->data();
+  snapshots_.push_back(std::move(copy));
+  return v;
+}
+
 std::optional<TensorView> Args::optional_tensor(size_t i, const char* name) {
   Napi::Value v = at(i);
   if (v.IsUndefined() || v.IsNull()) return std::nullopt;

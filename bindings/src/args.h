@@ -4,6 +4,7 @@
 #pragma once
 #include <napi.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,12 +15,16 @@ namespace hipserve::bind {
 
 class Args {
  public:
-  explicit Args(const Napi::CallbackInfo& info) : info_(info) {}
+  // snapshot_inputs: the call runs later on another thread, so read-only index inputs are copied now.
+  Args(const Napi::CallbackInfo& info, bool snapshot_inputs) : info_(info), snapshot_inputs_(snapshot_inputs) {}
 
   Napi::Env env() const { return info_.Env(); }
   size_t length() const { return info_.Length(); }
   TensorView tensor(size_t i, const char* name);
   std::optional<TensorView> optional_tensor(size_t i, const char* name);
+  // A read-only input whose values the kernel validates and then follows (ids, slots, positions, block tables,
+  // per-row parameters). For asynchronous calls it is copied, so JS cannot change it between check and use.
+  TensorView index_tensor(size_t i, const char* name);
   double number(size_t i, const char* name);
   float f32(size_t i, const char* name) { return static_cast<float>(number(i, name)); }
   int64_t integer(size_t i, const char* name);
@@ -27,16 +32,21 @@ class Args {
   // Fields of an options object at position i (absent or undefined fields give the default).
   double number_field(size_t i, const char* field, double fallback);
   std::optional<TensorView> tensor_field(size_t i, const char* field);
+  // The raw argument (undefined past the end), for argument kinds read elsewhere (device tensors).
+  Napi::Value value(size_t i) const { return at(i); }
 
   // Buffers to keep alive while an asynchronous call runs.
   std::vector<Napi::Value>& buffers() { return buffers_; }
+  std::vector<std::shared_ptr<std::vector<uint8_t>>>& snapshots() { return snapshots_; }
 
  private:
   Napi::Value at(size_t i) const { return i < info_.Length() ? info_[i] : info_.Env().Undefined(); }
   TensorView to_view(Napi::Value value, const std::string& name);
 
   const Napi::CallbackInfo& info_;
+  bool snapshot_inputs_;
   std::vector<Napi::Value> buffers_;
+  std::vector<std::shared_ptr<std::vector<uint8_t>>> snapshots_;
 };
 
 // Throws a JS error carrying `code` (HS_INVALID_ARGUMENT and friends).

@@ -4,7 +4,7 @@
 namespace hipserve::bind {
 
 static PreparedCall prepare_rotary_embedding(Args& a) {
-  TensorView positions = a.tensor(0, "positions"), q = a.tensor(1, "q"), k = a.tensor(2, "k");
+  TensorView positions = a.index_tensor(0, "positions"), q = a.tensor(1, "q"), k = a.tensor(2, "k");
   TensorView cos_sin_cache = a.tensor(3, "cosSinCache");
   int64_t head_size = a.integer(4, "headSize");
   bool is_neox = a.boolean(5, "isNeox");

@@ -10,14 +10,14 @@ static PreparedCall prepare_argmax(Args& a) {
 HS_BINDING(argmax, prepare_argmax);
 
 static PreparedCall prepare_top_k_top_p_min_p(Args& a) {
-  TensorView logits = a.tensor(0, "logits"), top_k = a.tensor(1, "topK"), top_p = a.tensor(2, "topP");
-  TensorView min_p = a.tensor(3, "minP");
+  TensorView logits = a.tensor(0, "logits"), top_k = a.index_tensor(1, "topK"), top_p = a.index_tensor(2, "topP");
+  TensorView min_p = a.index_tensor(3, "minP");
   return [=] { top_k_top_p_min_p(logits, top_k, top_p, min_p); };
 }
 HS_BINDING(topKTopPMinP, prepare_top_k_top_p_min_p);
 
 static PreparedCall prepare_sample_categorical(Args& a) {
-  TensorView logits = a.tensor(0, "logits"), uniform = a.tensor(1, "uniform"), out = a.tensor(2, "out");
+  TensorView logits = a.tensor(0, "logits"), uniform = a.index_tensor(1, "uniform"), out = a.tensor(2, "out");
   return [=] { sample_categorical(logits, uniform, out); };
 }
 HS_BINDING(sampleCategorical, prepare_sample_categorical);

@@ -1,0 +1,35 @@
+// DeviceBuffer: device memory JS can hold (from the caching allocator), fill from and copy back to typed arrays.
+// It is the `data` of a device tensor argument (see device_tensor.h).
+#pragma once
+#include <napi.h>
+
+#include "runtime/device_allocator.h"
+
+namespace hipserve::bind {
+
+class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
+ public:
+  static Napi::Function define(Napi::Env env);
+  // The DeviceBuffer behind value, or nullptr when value is not one.
+  static DeviceBuffer* unwrap(Napi::Value value);
+
+  explicit DeviceBuffer(const Napi::CallbackInfo& info);  // new DeviceBuffer(byteLength, device = 0)
+
+  void* data() const { return allocation_.data(); }
+  size_t byte_length() const { return allocation_.size(); }
+  int device() const { return device_; }
+
+ private:
+  Napi::Value upload(const Napi::CallbackInfo& info);    // upload(src, byteOffset = 0)
+  Napi::Value download(const Napi::CallbackInfo& info);  // download(dst, byteOffset = 0)
+  Napi::Value fill(const Napi::CallbackInfo& info);      // fill(byte): every byte set (to poison outputs)
+  Napi::Value free(const Napi::CallbackInfo& info);
+  Napi::Value get_byte_length(const Napi::CallbackInfo& info);
+  Napi::Value get_device(const Napi::CallbackInfo& info);
+  void check_live(Napi::Env env) const;
+
+  gpu::DeviceAllocation allocation_;
+  int device_ = 0;
+};
+
+}  // namespace hipserve::bind
