@@ -10,12 +10,14 @@ const FIELDS: readonly [string, keyof SamplingDefaults][] = [
 ];
 
 /**
- * `--generation-config`: 'auto' reads generation_config.json beside the model, 'vllm' uses none, anything else is a
- * folder holding one. Only the sampling fields vLLM takes from it are kept.
+ * `--generation-config`: 'auto' reads the model folder's generation_config.json (a GGUF file has none), 'vllm' uses
+ * none, anything else is a folder holding one. Only the sampling fields vLLM takes from it are kept.
  */
 export function loadSamplingDefaults(option: string, modelPath: string): SamplingDefaults {
   if (option === 'vllm') return {};
-  const folder = option === 'auto' ? (statSync(modelPath).isDirectory() ? modelPath : path.dirname(modelPath)) : option;
+  // A GGUF file carries no generation config; a folder beside it may belong to anything.
+  if (option === 'auto' && !statSync(modelPath).isDirectory()) return {};
+  const folder = option === 'auto' ? modelPath : option;
   const file = path.join(folder, 'generation_config.json');
   if (!existsSync(file)) {
     if (option === 'auto') return {};

@@ -19,6 +19,7 @@ interface ChoiceClock {
   firstToken: number | null;
   lastToken: number | null;
   numTokens: number;
+  finished: boolean;
 }
 
 /**
@@ -79,15 +80,29 @@ export class GenerationRun {
         }
       }
     } finally {
-      if (this.unfinished.delete(engineId)) this.engine.abort(engineId);
+      if (this.unfinished.delete(engineId)) {
+        this.engine.abort(engineId);
+        this.recordAborted(prompt, promptIndex);
+      }
     }
   }
 
-  private observe(index: number, prompt: PreparedPrompt, delta: CompletionOutput, output: RequestOutput): void {
-    if (!this.metrics) return;
+  /** Choices whose stream was left before their last output: they end as aborted, for the metrics. */
+  private recordAborted(prompt: PreparedPrompt, promptIndex: number): void {
+    for (let i = 0; i < this.params.n; i++) {
+      const index = promptIndex * this.params.n + i;
+      if (this.clocks.get(index)?.finished) continue;
+      const abort = { index: i, text: '', tokenIds: [], cumulativeTokenIds: [], logprobs: null, finishReason: 'abort', stopReason: null } as const;
+      this.observe(index, prompt, abort, null);
+    }
+  }
+
+  private observe(index: number, prompt: PreparedPrompt, delta: CompletionOutput, output: RequestOutput | null): void {
     const now = performance.now();
     let clock = this.clocks.get(index);
-    if (!clock) this.clocks.set(index, (clock = { firstToken: null, lastToken: null, numTokens: 0 }));
+    if (!clock) this.clocks.set(index, (clock = { firstToken: null, lastToken: null, numTokens: 0, finished: false }));
+    if (delta.finishReason !== null) clock.finished = true;
+    if (!this.metrics) return;
     if (delta.tokenIds.length > 0) {
       if (clock.lastToken !== null) this.metrics.recordInterTokenLatency((now - clock.lastToken) / 1000);
       clock.firstToken ??= now;
@@ -96,7 +111,7 @@ export class GenerationRun {
     }
     if (delta.finishReason === null) return;
     const seconds = (ms: number | null): number | null => (ms === null ? null : ms / 1000);
-    const scheduled = output.metrics.firstScheduledTime;
+    const scheduled = output?.metrics.firstScheduledTime ?? null;
     const queueMs = scheduled === null ? null : Math.max(0, scheduled - this.arrivalTime);
     const ttftMs = clock.firstToken === null ? null : clock.firstToken - this.start;
     this.metrics.recordFinished({
