@@ -27,7 +27,7 @@ function errorType(status: number): string {
   return 'invalid_request_error';
 }
 
-/** The HTTP status and code of hipserve's own errors; 413 is for work larger than the server could ever hold. */
+/** OpenAI's name where it differs from hipserve's code. */
 const HIPSERVE_CODES: Partial<Record<ErrorCode, string>> = { unauthorized: 'invalid_api_key' };
 
 interface FastifyLikeError {

@@ -33,10 +33,12 @@ export const chatCompletionsRoute: FastifyPluginAsync<ServingContext> = async (a
     const maxTokens = body.max_completion_tokens ?? body.max_tokens ?? null;
     const params = requestSamplingParams(body, { maxTokens, logprobs: chatLogprobs(body.logprobs, body.top_logprobs) }, ctx.sampling);
     const prompt = chatPrompt(body, ctx.tokenizer, ctx.chatTemplate);
-    checkContext(prompt.tokenIds.length, params.maxTokens, ctx.limits, 'messages');
+    const allowed = checkContext(prompt.tokenIds.length, params.maxTokens, ctx.limits, 'messages');
 
     const id = responseId('chatcmpl', body.request_id);
-    const run = new GenerationRun(ctx.engine, ctx.metrics, id, [prompt], params, { priority: body.priority ?? 0, cacheSalt: body.cache_salt });
+    const run = new GenerationRun(ctx.engine, ctx.metrics, id, [prompt], params, {
+      priority: body.priority ?? 0, cacheSalt: body.cache_salt, maxTokens: allowed,
+    });
     if (ctx.logRequests) request.log.info({ ...requestSummary(params, body.stream), promptTokens: prompt.tokenIds.length }, `${id} received`);
     const created = unixSeconds();
     const format = new LogprobsFormatter(ctx.tokenizer, body.return_tokens_as_token_ids ?? false);

@@ -39,7 +39,7 @@ export class GenerationRun {
     readonly requestId: string,
     readonly prompts: readonly PreparedPrompt[],
     readonly params: SamplingParams,
-    private readonly options: { priority?: number; cacheSalt?: string | null } = {},
+    private readonly options: { priority?: number; cacheSalt?: string | null; maxTokens?: number } = {},
   ) {}
 
   /** Stops every engine request still running; their streams end with finish reason 'abort'. */
@@ -49,7 +49,7 @@ export class GenerationRun {
   }
 
   async *events(): AsyncGenerator<ChoiceEvent> {
-    this.metrics?.recordRequestParams({ n: this.params.n, maxTokens: this.params.maxTokens ?? 0 });
+    this.metrics?.recordRequestParams({ n: this.params.n, maxTokens: this.options.maxTokens ?? this.params.maxTokens ?? 0 });
     const streams = this.prompts.map((prompt, promptIndex) => this.promptEvents(prompt, promptIndex));
     try {
       yield* mergeAsync(streams);
