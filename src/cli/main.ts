@@ -2,6 +2,7 @@ import { Command } from 'commander';
 
 import { hipserveVersion } from '../server/version.js';
 import { registerBench } from './bench.js';
+import { registerDashboard } from './dashboard.js';
 import { registerGenerate } from './generate.js';
 import { registerServe } from './serve.js';
 
@@ -10,6 +11,7 @@ const SUBCOMMANDS: readonly ((program: Command) => void)[] = [
   registerServe,
   registerGenerate,
   registerBench,
+  registerDashboard,
 ];
 
 export function createProgram(): Command {
