@@ -56,29 +56,26 @@ void check_norm_args(const TensorView& x, const TensorView& weight, float eps, c
   HS_CHECK(std::isfinite(eps) && eps >= 0.0f, invalid_argument, "eps must be finite and >= 0");
 }
 
+// `t` must be an f32 host matrix of x's shape with dense rows.
+void check_like_rows(const TensorView& t, const char* name, const TensorView& x) {
+  check_host_rows(t, name, 2, {DType::f32});
+  check_dim(t, name, 0, x.size(0));
+  check_dim(t, name, 1, x.size(1));
+}
+
 }  // namespace
 }  // namespace cpu
 
 void rms_norm(const TensorView& x, const TensorView& weight, float eps, const TensorView& out) {
   cpu::check_norm_args(x, weight, eps, "x");
-  cpu::check_cpu(out, "out");
-  cpu::check_dtype(out, "out", {DType::f32});
-  cpu::check_ndim(out, "out", 2);
-  cpu::check_rows_dense(out, "out");
-  cpu::check_dim(out, "out", 0, x.size(0));
-  cpu::check_dim(out, "out", 1, x.size(1));
+  cpu::check_like_rows(out, "out", x);
   cpu::rms_norm_launch(x.ptr<float>(), x.stride(0), weight.ptr<float>(), eps, x.size(0), x.size(1),
                        out.ptr<float>(), out.stride(0), nullptr, 0);
 }
 
 void fused_add_rms_norm(const TensorView& x, const TensorView& residual, const TensorView& weight, float eps) {
   cpu::check_norm_args(x, weight, eps, "x");
-  cpu::check_cpu(residual, "residual");
-  cpu::check_dtype(residual, "residual", {DType::f32});
-  cpu::check_ndim(residual, "residual", 2);
-  cpu::check_rows_dense(residual, "residual");
-  cpu::check_dim(residual, "residual", 0, x.size(0));
-  cpu::check_dim(residual, "residual", 1, x.size(1));
+  cpu::check_like_rows(residual, "residual", x);
   cpu::rms_norm_launch(x.ptr<float>(), x.stride(0), weight.ptr<float>(), eps, x.size(0), x.size(1),
                        x.ptr<float>(), x.stride(0), residual.ptr<float>(), residual.stride(0));
 }

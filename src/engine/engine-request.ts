@@ -1,16 +1,10 @@
-import type { SamplingParams } from '../sampling/sampling-params.js';
+import type { EngineCoreRequest } from './request.js';
 
-/** A request as the engine takes it: tokenized, with resolved sampling parameters (n choices). */
-export interface EngineRequest {
-  readonly requestId: string;
-  readonly promptTokenIds: readonly number[];
-  readonly samplingParams: SamplingParams;
-  /** Epoch milliseconds (see clock.ts nowMs). */
-  readonly arrivalTime: number;
-  readonly priority?: number;
-  /** Mixed into every block hash: adapter name, cache salt, image hashes. */
-  readonly extraKeys?: readonly string[] | null;
-}
+/**
+ * A request as the engine takes it: tokenized, with resolved sampling parameters. It has the engine core's fields;
+ * the difference is that `samplingParams.n` may exceed 1 here (the engine fans it out into n core requests).
+ */
+export type EngineRequest = EngineCoreRequest;
 
 /** The engine-core id of choice `index` of a request with `n` choices. */
 export function childRequestId(requestId: string, index: number, n: number): string {
