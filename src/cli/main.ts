@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { hipserveVersion } from '../server/version.js';
 import { registerBench } from './bench.js';
 import { registerDashboard } from './dashboard.js';
+import { registerEval } from './eval.js';
 import { registerGenerate } from './generate.js';
 import { registerServe } from './serve.js';
 
@@ -12,6 +13,7 @@ const SUBCOMMANDS: readonly ((program: Command) => void)[] = [
   registerGenerate,
   registerBench,
   registerDashboard,
+  registerEval,
 ];
 
 export function createProgram(): Command {

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 
 import { parseCount, parseInteger, parsePort } from '../../server/config/cli-values.js';
 import { benchServe, DATASETS, type ServeFlags } from '../serve/bench-serve.js';
+import { addResultFlags } from './result-flags.js';
 import { collectKeyValue, collectSlo, parseJsonObject, parseMetricList, parseNumber, parsePercentileList, parsePositive } from './flag-parsers.js';
 
 const count = (v: string): number => parseCount(v);
@@ -9,7 +10,7 @@ const countOrZero = (v: string): number => parseCount(v, 0);
 
 /** `hipserve bench serve`: vLLM's `vllm bench serve` against any OpenAI-compatible server. */
 export function addServeCommand(bench: Command): void {
-  bench.command('serve')
+  addResultFlags(bench.command('serve'), '{label}-{rate}qps[-concurrency{n}]-{model}-{date}.json')
     .description('load-test an OpenAI-compatible server (hipserve, vLLM, llama.cpp) with streamed requests; flags as `vllm bench serve`')
     .addOption(new Option('--backend <backend>', 'API to call').choices(['openai', 'openai-chat']).default('openai'))
     .option('--base-url <url>', 'server URL (default http://HOST:PORT)')
@@ -52,13 +53,8 @@ export function addServeCommand(bench: Command): void {
     .option('--percentile-metrics <list>', 'metrics to report percentiles of', parseMetricList, ['ttft', 'tpot', 'itl', 'e2el'])
     .option('--metric-percentiles <list>', 'percentiles to report', parsePercentileList, [90, 99])
     .option('--goodput <KEY:ms...>', 'SLOs for goodput: ttft:<ms> tpot:<ms> e2el:<ms>', collectSlo)
-    .option('--save-result', 'save the result JSON')
-    .option('--save-detailed', 'also save per-request lengths, TTFTs, ITLs, texts and errors')
-    .option('--result-dir <dir>', 'folder for the result file (default: the current one)')
-    .option('--result-filename <file>', 'file name (default {label}-{rate}qps[-concurrency{n}]-{model}-{date}.json)')
-    .option('--label <label>', 'name of this run (default: the backend)')
+    .option('--save-detailed', 'also save per-request lengths, TTFTs, ITLs, latencies, texts and errors')
     .option('--metadata <KEY=VALUE>', 'recorded in the result\'s config (repeatable)', collectKeyValue)
-    .option('--hardware <name>', 'what the server runs on, for the dashboard (default: this machine for a loopback server)')
     .option('--disable-tqdm', 'no progress bar')
     .addHelpText('after', `
 Examples:

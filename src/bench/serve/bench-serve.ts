@@ -1,11 +1,10 @@
-import path from 'node:path';
-
 import { HipserveError } from '../../errors.js';
 import { createBar } from '../../server/progress-bar.js';
 import type { BenchResult } from '../bench-result.js';
 import { environment } from '../environment.js';
 import { SeededRandom } from '../seeded-random.js';
-import { benchResult, writeResult } from '../write-result.js';
+import { fileTimestamp, saveIfAsked, type ResultFlags } from '../commands/result-flags.js';
+import { benchResult } from '../write-result.js';
 import type { Backend } from './openai-request.js';
 import { prefixRepetitionDataset } from './prefix-repetition-dataset.js';
 import { randomDataset } from './random-dataset.js';
@@ -21,7 +20,7 @@ export const DATASETS = ['random', 'prefix_repetition', 'sharegpt'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
 /** `hipserve bench serve` flags, named as `vllm bench serve` names them. */
-export interface ServeFlags {
+export interface ServeFlags extends ResultFlags {
   backend: Backend;
   baseUrl?: string;
   host: string;
@@ -63,13 +62,8 @@ export interface ServeFlags {
   percentileMetrics: LatencyMetric[];
   metricPercentiles: number[];
   goodput?: Slos;
-  saveResult?: boolean;
   saveDetailed?: boolean;
-  resultDir?: string;
-  resultFilename?: string;
-  label?: string;
   metadata?: Record<string, string>;
-  hardware?: string;
   disableTqdm?: boolean;
 }
 
@@ -102,13 +96,10 @@ function samplingBody(f: ServeFlags): Record<string, unknown> {
   return { ...Object.fromEntries(entries), ...f.extraBody };
 }
 
-const timestamp = (d: Date): string => d.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
-
 /** vLLM's file name: {label}-{rate}qps[-concurrency{n}]-{model base name}-{YYYYMMDD-HHMMSS}.json. */
 export function resultFileName(f: ServeFlags, modelId: string, date: Date): string {
-  const name = f.resultFilename ?? `${f.label ?? f.backend}-${f.requestRate === Infinity ? 'inf' : f.requestRate}qps` +
-    `${f.maxConcurrency !== undefined ? `-concurrency${f.maxConcurrency}` : ''}-${modelId.split('/').filter(Boolean).pop()}-${timestamp(date)}.json`;
-  return f.resultDir ? path.join(f.resultDir, name) : name;
+  return `${f.label ?? f.backend}-${f.requestRate === Infinity ? 'inf' : f.requestRate}qps` +
+    `${f.maxConcurrency !== undefined ? `-concurrency${f.maxConcurrency}` : ''}-${modelId.split('/').filter(Boolean).pop()}-${fileTimestamp(date)}.json`;
 }
 
 const isLoopback = (url: string): boolean => /^(localhost|127\.[\d.]+|\[::1\])$/.test(new URL(url).hostname);
@@ -155,7 +146,8 @@ export async function benchServe(f: ServeFlags, out: (line: string) => void = co
   const date = new Date();
   const detailed = f.saveDetailed ? {
     input_lens: run.outputs.map((o) => o.promptLen), output_lens: run.outputs.map((o) => (o.success ? o.outputTokens ?? o.numChunks : 0)),
-    ttfts: run.outputs.map((o) => o.ttft), itls: run.outputs.map((o) => o.itl), start_times: run.outputs.map((o) => o.startTime),
+    ttfts: run.outputs.map((o) => o.ttft), itls: run.outputs.map((o) => o.itl), latencies: run.outputs.map((o) => o.latency),
+    start_times: run.outputs.map((o) => o.startTime),
     generated_texts: run.outputs.map((o) => o.generatedText), errors: run.outputs.map((o) => o.error),
   } : {};
   const { header: _headers, ...loggable } = f;
@@ -167,10 +159,6 @@ export async function benchServe(f: ServeFlags, out: (line: string) => void = co
     model: { id: modelId, path: tokenizerPath },
     results: { ...run.metrics, ...detailed },
   });
-  if (f.saveResult || f.saveDetailed || f.resultFilename !== undefined) {
-    const file = resultFileName(f, modelId, date);
-    writeResult(file, result);
-    out(`Saved ${file}`);
-  }
+  saveIfAsked({ ...f, saveResult: f.saveResult || f.saveDetailed }, result, resultFileName(f, modelId, date), out);
   return result;
 }

@@ -17,8 +17,8 @@ export function formatServeReport(m: ServeMetrics, o: {
   maxConcurrency: number | null; requestRate: number; percentiles: readonly number[]; percentileMetrics: readonly LatencyMetric[];
 }): string {
   const lines = [center(' Serving Benchmark Result ', '=')];
-  const row = (label: string, value: number | string, digits = 2): void => {
-    lines.push(`${label.padEnd(40)} ${typeof value === 'number' && !Number.isInteger(value) ? value.toFixed(digits) : value}`);
+  const row = (label: string, value: number | string): void => {
+    lines.push(`${label.padEnd(40)} ${value}`);
   };
   const fixed = (label: string, value: number): void => row(label, value.toFixed(2));
   row('Successful requests:', m.completed);
