@@ -7,7 +7,7 @@ import { parseGguf, type Gguf } from '../../src/loader/gguf.js';
 import { ggufNumber, ggufNumberArray, ggufString, ggufStringArray } from '../../src/loader/gguf-metadata.js';
 import { ByteWriter } from './fixtures/byte-writer.js';
 import { meta, writeGguf } from './fixtures/gguf-writer.js';
-import { missingShared, sharedPath } from './fixtures/shared-data.js';
+import { missingShared, sharedPath } from '../helpers/shared-data.js';
 
 const VOCAB = 'tokenizers/llamacpp-vocab/ggml-vocab-llama-spm.gguf';
 const STORIES = 'models/stories260K/stories260K.gguf';

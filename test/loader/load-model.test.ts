@@ -6,7 +6,7 @@ import { HipserveError, ModelFileError } from '../../src/errors.js';
 import { loadModelFiles } from '../../src/loader/load-model.js';
 import { meta, writeGguf } from './fixtures/gguf-writer.js';
 import { tempDir, writeSafetensors } from './fixtures/safetensors-writer.js';
-import { missingShared, sharedPath } from './fixtures/shared-data.js';
+import { missingShared, sharedPath } from '../helpers/shared-data.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());

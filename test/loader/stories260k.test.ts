@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { loadModelFiles } from '../../src/loader/load-model.js';
 import type { WeightTensor } from '../../src/loader/weights.js';
-import { missingShared, sharedPath } from './fixtures/shared-data.js';
+import { missingShared, sharedPath } from '../helpers/shared-data.js';
 
 const GGUF = 'models/stories260K/stories260K.gguf';
 const HF = 'models/stories260K/hf';

@@ -7,7 +7,7 @@ import { ChatTemplate } from '../../src/tokenizer/chat-template.js';
 import { loadTokenizer } from '../../src/tokenizer/load-tokenizer.js';
 import { chatPrompt, loadChatTemplateOption } from '../../src/server/serving/chat-prompt.js';
 import { CHAT_TEMPLATE } from './helpers/cli-server.js';
-import { missingShared, sharedPath } from './shared-data.js';
+import { missingShared, sharedPath } from '../helpers/shared-data.js';
 
 const HF = 'models/stories260K/hf';
 const QWEN3 = 'chat-templates/Qwen-Qwen3-0.6B.jinja';

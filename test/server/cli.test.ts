@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 import { missingBuild, startCliServer } from './helpers/cli-server.js';
 import { parseSse } from './helpers/fake-server.js';
-import { missingShared, sharedPath } from './shared-data.js';
+import { missingShared, sharedPath } from '../helpers/shared-data.js';
 
 const BIN = fileURLToPath(new URL('../../bin/hipserve.js', import.meta.url));
 const HF = 'models/stories260K/hf';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { missingBuild, startCliServer, type CliServer } from './helpers/cli-server.js';
 import { metricValue } from './helpers/fake-server.js';
-import { missingShared, sharedPath } from './shared-data.js';
+import { missingShared, sharedPath } from '../helpers/shared-data.js';
 
 const HF = 'models/stories260K/hf';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CHAT_TEMPLATE, missingBuild, startCliServer, type CliServer } from './helpers/cli-server.js';
 import { metricValue, parseSse, postJson } from './helpers/fake-server.js';
-import { missingShared, sharedPath } from './shared-data.js';
+import { missingShared, sharedPath } from '../helpers/shared-data.js';
 
 const HF = 'models/stories260K/hf';
 const NUM_REQUESTS = 300;

@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 
 import { HipserveError } from '../../src/errors.js';
 import { ChatTemplate, selectChatTemplate, type ChatMessage, type RenderChatOptions } from '../../src/tokenizer/chat-template.js';
-import { hasShared, sharedPath } from './shared-data.js';
+import { hasShared, sharedPath } from '../helpers/shared-data.js';
 
 const DIR = 'chat-templates';
 const files = hasShared(DIR) ? readdirSync(sharedPath(DIR)).filter((f) => f.endsWith('.jinja')).sort() : [];

@@ -6,7 +6,8 @@ import { tokenizerFromGguf, tokenizerFromVocab } from '../../src/tokenizer/gguf-
 import { ggufVocab, TokenType } from '../../src/tokenizer/gguf-vocab.js';
 import { loadTokenizer } from '../../src/tokenizer/load-tokenizer.js';
 import type { Tokenizer } from '../../src/tokenizer/tokenizer.js';
-import { hasShared, readTokenizerVectors, sharedPath } from './shared-data.js';
+import { hasShared, sharedPath } from '../helpers/shared-data.js';
+import { readTokenizerVectors } from './shared-data.js';
 
 const DIR = 'tokenizers/llamacpp-vocab';
 const cache = new Map<string, Tokenizer>();

@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { IncrementalDetokenizer } from '../../src/tokenizer/incremental-detokenizer.js';
 import { loadTokenizer } from '../../src/tokenizer/load-tokenizer.js';
 import type { Tokenizer } from '../../src/tokenizer/tokenizer.js';
-import { hasShared, sharedPath } from './shared-data.js';
+import { hasShared, sharedPath } from '../helpers/shared-data.js';
 
 const MULTI_BYTE = [
   'Emoji 🦙🚀😶‍🌫️✅ and flags 🇯🇵🇫🇷',

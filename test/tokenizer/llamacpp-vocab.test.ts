@@ -9,7 +9,8 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 
 import { loadTokenizer } from '../../src/tokenizer/load-tokenizer.js';
-import { hasShared, nodeModulePath, readTokenizerVectors, sharedPath } from './shared-data.js';
+import { hasShared, sharedPath } from '../helpers/shared-data.js';
+import { nodeModulePath, readTokenizerVectors } from './shared-data.js';
 
 const DIR = 'tokenizers/llamacpp-vocab';
 

@@ -13,7 +13,8 @@ import { ggufVocab } from '../../src/tokenizer/gguf-vocab.js';
 import { loadTokenizer } from '../../src/tokenizer/load-tokenizer.js';
 import { parseSentencePieceModel } from '../../src/tokenizer/sentencepiece-model.js';
 import { SpmTokenizer } from '../../src/tokenizer/spm-tokenizer.js';
-import { hasShared, readTokenizerVectors, sharedPath } from './shared-data.js';
+import { hasShared, sharedPath } from '../helpers/shared-data.js';
+import { readTokenizerVectors } from './shared-data.js';
 
 const MODEL = 'tokenizers/llama2/tokenizer.model';
 const GGUF = 'models/llama-2-tiny-random/llama-2-tiny-random.gguf';

@@ -1,14 +1,6 @@
-/** Paths into /work/shared (read-only test data beside the repository) and llama.cpp's tokenizer vector format. */
-import { existsSync, readFileSync } from 'node:fs';
+/** Paths into node_modules for tokenizer files, and llama.cpp's tokenizer vector format. */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-
-export function sharedPath(relative: string): string {
-  return fileURLToPath(new URL(`../../../shared/${relative}`, import.meta.url));
-}
-
-export function hasShared(relative: string): boolean {
-  return existsSync(sharedPath(relative));
-}
 
 export function nodeModulePath(relative: string): string {
   return fileURLToPath(new URL(`../../node_modules/${relative}`, import.meta.url));

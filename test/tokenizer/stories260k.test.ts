@@ -5,7 +5,8 @@
 import { describe, expect, test } from 'vitest';
 
 import { loadTokenizer } from '../../src/tokenizer/load-tokenizer.js';
-import { hasShared, readTokenizerVectors, sharedPath } from './shared-data.js';
+import { hasShared, sharedPath } from '../helpers/shared-data.js';
+import { readTokenizerVectors } from './shared-data.js';
 
 const DIR = 'models/stories260K';
 const BOS = 1;

@@ -8,7 +8,7 @@ import { readHubEnv, type HubEnv } from '../../../src/server/hub/hub-env.js';
 import { parseRepoRef, type RepoRef } from '../../../src/server/hub/repo-ref.js';
 import { resolveModel } from '../../../src/server/hub/resolve-model.js';
 import { snapshotDownload, type DownloadProgress } from '../../../src/server/hub/snapshot-download.js';
-import { missingShared, sharedPath } from '../shared-data.js';
+import { missingShared, sharedPath } from '../../helpers/shared-data.js';
 import { blobIdOf, commitOf, startMockHub, type MockFile, type MockHub, type MockRepo } from './mock-hub.js';
 
 const weights = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 251));
