@@ -24,11 +24,12 @@ struct F16 {
   uint16_t bits;
 };
 
-// Rows of x per dot micro-kernel when M > 1, and weight rows streamed together.
+// The dot path's tiles: GEMV streams kGemvRowsW weight rows at once, two accumulators each; a batch of
+// M > 1 uses kDotRowsX rows of x × kDotRowsW weight rows. Thread shares are multiples of kGemvRowsW rows.
+constexpr int kGemvRowsW = 8;
 constexpr int kDotRowsX = 4;
 constexpr int kDotRowsW = 4;
-// Weight bytes fetched ahead of use in the streaming (dot) loop.
-constexpr int64_t kPrefetchBytes = 1024;
+static_assert(kGemvRowsW % kDotRowsW == 0, "thread shares must hold whole tiles of both shapes");
 
 // Loads count (< kLanes) elements, the rest zero, without touching memory past p + count.
 template <class V, class T>
@@ -45,15 +46,12 @@ template <class V, class W, int MR, int NR, int U>
 inline void dot_tile(const float* const (&xr)[MR], const W* const (&wr)[NR], int64_t k, float (&sums)[MR][NR]) {
   using R = typename V::reg;
   constexpr int64_t L = V::kLanes;
-  constexpr int64_t kAhead = kPrefetchBytes / static_cast<int64_t>(sizeof(W));
   R acc[MR][NR][U];
   for (int i = 0; i < MR; ++i)
     for (int j = 0; j < NR; ++j)
       for (int u = 0; u < U; ++u) acc[i][j][u] = V::zero();
   int64_t kk = 0;
   for (; kk + U * L <= k; kk += U * L) {
-    if constexpr (kAhead > 0)
-      for (int j = 0; j < NR; ++j) V::prefetch(wr[j] + kk + kAhead);
     R xv[MR][U];
     for (int i = 0; i < MR; ++i)
       for (int u = 0; u < U; ++u) xv[i][u] = V::load(xr[i] + kk + u * L);
@@ -82,53 +80,53 @@ inline void dot_tile(const float* const (&xr)[MR], const W* const (&wr)[NR], int
 
 // out[m0 : m0 + MR, n0 : n0 + nr) for one group of x rows; missing rows/columns (tails) repeat the last
 // valid pointer and their sums are dropped.
-template <class V, class W, int MR, int U>
-void dot_group(const MatmulProblem& p, const W* const (&wr)[kDotRowsW], int64_t n0, int64_t nr, int64_t m0) {
+template <class V, class W, int MR, int NR, int U>
+void dot_group(const MatmulProblem& p, const W* const (&wr)[NR], int64_t n0, int64_t nr, int64_t m0) {
   const int64_t mr = std::min<int64_t>(MR, p.m - m0);
   const float* xr[MR];
   for (int i = 0; i < MR; ++i) xr[i] = p.x + (m0 + std::min<int64_t>(i, mr - 1)) * p.x_stride;
-  float sums[MR][kDotRowsW];
-  dot_tile<V, W, MR, kDotRowsW, U>(xr, wr, p.k, sums);
+  float sums[MR][NR];
+  dot_tile<V, W, MR, NR, U>(xr, wr, p.k, sums);
   for (int64_t i = 0; i < mr; ++i) {
     float* o = p.out + (m0 + i) * p.out_stride + n0;
     for (int64_t j = 0; j < nr; ++j) o[j] = sums[i][j] + (p.bias ? p.bias[n0 + j] : 0.0f);
   }
 }
 
-template <class V, class W>
+template <class V, class W, int NR>
 void dot_panel(const MatmulProblem& p, int64_t n_begin, int64_t n_end) {
   const W* w = static_cast<const W*>(p.w);
-  for (int64_t n0 = n_begin; n0 < n_end; n0 += kDotRowsW) {
-    const int64_t nr = std::min<int64_t>(kDotRowsW, n_end - n0);
-    const W* wr[kDotRowsW];
-    for (int j = 0; j < kDotRowsW; ++j) wr[j] = w + (n0 + std::min<int64_t>(j, nr - 1)) * p.w_stride;
+  for (int64_t n0 = n_begin; n0 < n_end; n0 += NR) {
+    const int64_t nr = std::min<int64_t>(NR, n_end - n0);
+    const W* wr[NR];
+    for (int j = 0; j < NR; ++j) wr[j] = w + (n0 + std::min<int64_t>(j, nr - 1)) * p.w_stride;
     if (p.m == 1) {
-      dot_group<V, W, 1, 2>(p, wr, n0, nr, 0);
+      dot_group<V, W, 1, NR, 2>(p, wr, n0, nr, 0);
       continue;
     }
     // The weight rows just streamed stay in cache for the following groups of x rows.
     for (int64_t m0 = 0; m0 < p.m; m0 += kDotRowsX) {
       switch (std::min<int64_t>(kDotRowsX, p.m - m0)) {
-        case 1: dot_group<V, W, 1, 1>(p, wr, n0, nr, m0); break;
-        case 2: dot_group<V, W, 2, 1>(p, wr, n0, nr, m0); break;
-        case 3: dot_group<V, W, 3, 1>(p, wr, n0, nr, m0); break;
-        default: dot_group<V, W, kDotRowsX, 1>(p, wr, n0, nr, m0); break;
+        case 1: dot_group<V, W, 1, NR, 1>(p, wr, n0, nr, m0); break;
+        case 2: dot_group<V, W, 2, NR, 1>(p, wr, n0, nr, m0); break;
+        case 3: dot_group<V, W, 3, NR, 1>(p, wr, n0, nr, m0); break;
+        default: dot_group<V, W, kDotRowsX, NR, 1>(p, wr, n0, nr, m0); break;
       }
     }
   }
 }
 
-// acc[i * ld + c * kPackRows + r] (+)= dot(wf row i, packed x row r of block c) over k, for C consecutive
-// blocks of packed x (block_stride floats apart); starts from zero when `first`, else from acc.
+// acc[i * ld + c * kPackRows + r] += dot(wf row i, packed x row r of block c) over k, for C consecutive
+// blocks of packed x (block_stride floats apart).
 template <class V, int MRN, int C>
-inline void blocked_tile(const float* wf, int64_t ldw, const float* xp, int64_t block_stride, int64_t k, bool first,
+inline void blocked_tile(const float* wf, int64_t ldw, const float* xp, int64_t block_stride, int64_t k,
                          float* acc_out, int64_t ld) {
   using R = typename V::reg;
   constexpr int VB = static_cast<int>(kPackRows / V::kLanes);
   static_assert(VB * V::kLanes == kPackRows, "kPackRows must be a multiple of the vector width");
   R acc[MRN][C * VB];
   for (int i = 0; i < MRN; ++i)
-    for (int j = 0; j < C * VB; ++j) acc[i][j] = first ? V::zero() : V::load(acc_out + i * ld + j * V::kLanes);
+    for (int j = 0; j < C * VB; ++j) acc[i][j] = V::load(acc_out + i * ld + j * V::kLanes);
   for (int64_t kk = 0; kk < k; ++kk) {
     R xv[C * VB];
     for (int c = 0; c < C; ++c)
@@ -185,6 +183,7 @@ void blocked_panel(const MatmulProblem& p, int64_t n_begin, int64_t n_end) {
   partial.resize(static_cast<size_t>(kBlockedChunkPanels * MRN * m_pad));
   for (int64_t c0 = n_begin; c0 < n_end; c0 += kBlockedChunkPanels * MRN) {
     const int64_t c1 = std::min(n_end, c0 + kBlockedChunkPanels * MRN);
+    std::fill(partial.begin(), partial.end(), 0.0f);
     for (int64_t k0 = 0; k0 < p.k; k0 += kSliceK) {
       const int64_t kb = std::min(kSliceK, p.k - k0);
       for (int64_t n0 = c0; n0 < c1; n0 += MRN) {
@@ -201,9 +200,9 @@ void blocked_panel(const MatmulProblem& p, int64_t n_begin, int64_t n_end) {
         for (int64_t b = 0; b < blocks; b += C) {
           const float* xp = p.x_packed + b * block_stride + k0 * kPackRows;
           if (blocks - b >= C)
-            blocked_tile<V, MRN, C>(wf, ldw, xp, block_stride, kb, k0 == 0, acc + b * kPackRows, m_pad);
+            blocked_tile<V, MRN, C>(wf, ldw, xp, block_stride, kb, acc + b * kPackRows, m_pad);
           else
-            blocked_tile<V, MRN, 1>(wf, ldw, xp, block_stride, kb, k0 == 0, acc + b * kPackRows, m_pad);
+            blocked_tile<V, MRN, 1>(wf, ldw, xp, block_stride, kb, acc + b * kPackRows, m_pad);
         }
       }
     }
@@ -225,7 +224,12 @@ void for_weight_dtype(const MatmulProblem& p, int64_t n_begin, int64_t n_end) {
 
 template <class V, class W>
 struct DotPanel {
-  static void run(const MatmulProblem& p, int64_t b, int64_t e) { dot_panel<V, W>(p, b, e); }
+  static void run(const MatmulProblem& p, int64_t b, int64_t e) {
+    if (p.m == 1)
+      dot_panel<V, W, kGemvRowsW>(p, b, e);
+    else
+      dot_panel<V, W, kDotRowsW>(p, b, e);
+  }
 };
 
 // The blocked micro-kernel's shape per ISA: MRN weight rows × C packed blocks of x rows.
@@ -242,7 +246,7 @@ MatmulIsaKernels make_matmul_kernels() {
   return MatmulIsaKernels{
       &for_weight_dtype<V, DotPanel>,
       &for_weight_dtype<V, BlockedShape<MRN, C>::template Panel>,
-      kDotRowsW,
+      kGemvRowsW,
       MRN,
   };
 }

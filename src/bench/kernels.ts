@@ -3,14 +3,16 @@
  * Measures this run's memcpy bandwidth as the yardstick, then matmul as decode (GEMV, memory-bound: GB/s of
  * weights and % of memcpy) and as prefill (M = 16/64/128, compute-bound: GFLOP/s).
  */
-import { writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { loadAddon } from '../../bindings/addon.js';
 import type { TensorArg } from '../../bindings/tensor.js';
-import { memcpyBandwidth } from './memcpy-bandwidth.js';
+import { environment } from './environment.js';
+import { memcpyBandwidth, type MemcpyBandwidth } from './memcpy-bandwidth.js';
 import { randomWeights, type WeightDType } from './random-weights.js';
-import { medianSeconds } from './timing.js';
+import { timeCalls, type Timing } from './timing.js';
+import { benchResult, writeResult } from './write-result.js';
 
 export interface KernelResult {
   name: string;
@@ -19,7 +21,9 @@ export interface KernelResult {
   dtype: string;
   threads: number;
   metric: string;
+  /** From the median time; `best` from the fastest call. */
   value: number;
+  best: number;
   seconds: number;
   reference: { name: string; metric: string; value: number; percent: number } | null;
 }
@@ -32,69 +36,94 @@ const PREFILL_SHAPE = [4096, 4096] as const;
 const ROTATION_BYTES = 256 * 2 ** 20;
 const MEMCPY_BYTES = 256 * 2 ** 20;
 
-const { ops, setNumThreads, cpuIsa } = loadAddon();
+const bytesOf = (dtype: WeightDType): number => (dtype === 'f32' ? 4 : 2);
 
-function timeMatmul(m: number, n: number, k: number, dtype: WeightDType): number {
-  const bytes = n * k * (dtype === 'f32' ? 4 : 2);
+function timeMatmul(m: number, n: number, k: number, dtype: WeightDType): Timing {
+  const { ops } = loadAddon();
   const first = randomWeights(dtype, n * k, 1);
-  const copies = Array.from({ length: Math.max(2, Math.ceil(ROTATION_BYTES / bytes)) }, (_, i) => i === 0 ? first : first.slice());
-  const weights: TensorArg[] = copies.map((data) => ({ data, dtype, shape: [n, k] }));
+  const copies = Math.max(2, Math.ceil(ROTATION_BYTES / (n * k * bytesOf(dtype))));
+  const weights: TensorArg[] = Array.from({ length: copies }, (_, i) => ({ data: i === 0 ? first : first.slice(), dtype, shape: [n, k] }));
   const x: TensorArg = { data: randomWeights('f32', m * k, 2), dtype: 'f32', shape: [m, k] };
   const out: TensorArg = { data: new Float32Array(m * n), dtype: 'f32', shape: [m, n] };
-  return medianSeconds((rep) => ops.matmul(x, weights[rep % weights.length]!, null, out));
+  return timeCalls((rep) => ops.matmul(x, weights[rep % weights.length]!, null, out));
 }
 
-function formatTable(rows: readonly string[][]): string {
+export interface KernelBench {
+  memcpy: MemcpyBandwidth;
+  results: KernelResult[];
+}
+
+/** Runs every case on `threads` kernel threads (and as many memcpy threads). */
+export async function runKernelBench(threads: number): Promise<KernelBench> {
+  loadAddon().setNumThreads(threads);
+  const memcpy = await memcpyBandwidth(MEMCPY_BYTES, threads);
+  const base = { shape: [memcpy.bytes], dtype: 'u8', threads, seconds: memcpy.seconds, reference: null };
+  const results: KernelResult[] = [
+    { name: 'memcpy', metric: 'GB/s read+write', value: memcpy.readWriteGBs, best: memcpy.readWriteGBs, ...base },
+    { name: 'memcpy.read', metric: 'GB/s read', value: memcpy.readGBs, best: memcpy.readGBs, ...base },
+  ];
+  for (const [n, k] of GEMV_SHAPES)
+    for (const dtype of DTYPES) {
+      const t = timeMatmul(1, n, k, dtype);
+      const bytes = n * k * bytesOf(dtype);
+      const value = bytes / t.median / 1e9;
+      results.push({
+        name: 'matmul.gemv', shape: [1, n, k], dtype, threads, metric: 'GB/s weights', value, best: bytes / t.best / 1e9,
+        seconds: t.median, reference: { name: 'memcpy.read', metric: 'GB/s read', value: memcpy.readGBs, percent: (100 * value) / memcpy.readGBs },
+      });
+    }
+  for (const m of PREFILL_ROWS)
+    for (const dtype of DTYPES) {
+      const [n, k] = PREFILL_SHAPE;
+      const t = timeMatmul(m, n, k, dtype);
+      const flop = 2 * m * n * k;
+      results.push({
+        name: 'matmul.prefill', shape: [m, n, k], dtype, threads, metric: 'GFLOP/s', value: flop / t.median / 1e9,
+        best: flop / t.best / 1e9, seconds: t.median, reference: null,
+      });
+    }
+  return { memcpy, results };
+}
+
+export function formatKernelBench({ memcpy, results }: KernelBench): string {
+  const head = [
+    `memcpy ${memcpy.bytes / 2 ** 20} MiB on ${memcpy.threads} thread(s), best of 8: ${(memcpy.seconds * 1e3).toFixed(2)} ms`,
+    `  read+write = 2·bytes/t = ${memcpy.readWriteGBs.toFixed(1)} GB/s; read = bytes/t = ${memcpy.readGBs.toFixed(1)} GB/s`,
+    'GEMV reads each weight once, so its GB/s (weight bytes / t) is compared with memcpy read GB/s.',
+    '',
+  ];
+  const rows = [['kernel', 'M×N×K', 'dtype', 'median ms', 'median', 'best', 'metric', '% memcpy read (median)']];
+  for (const r of results.filter((x) => x.name.startsWith('matmul')))
+    rows.push([r.name, r.shape.join('×'), r.dtype, (r.seconds * 1e3).toFixed(3), r.value.toFixed(1), r.best.toFixed(1),
+      r.metric, r.reference ? `${r.reference.percent.toFixed(0)}%` : '']);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+  const table = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  return [...head, ...table].join('\n');
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, json: { type: 'string' } } });
   const threads = Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads: expected a positive integer, got ${values.threads}`);
-  setNumThreads(threads);
-
-  const memcpy = await memcpyBandwidth(MEMCPY_BYTES, threads);
-  const mib = memcpy.bytes / 2 ** 20;
-  console.log(`hipserve kernel bench: cpu isa ${cpuIsa()}, ${threads} thread(s)`);
-  console.log(`memcpy ${mib} MiB on ${threads} thread(s), best of 8: ${(memcpy.seconds * 1e3).toFixed(2)} ms`);
-  console.log(`  read+write = 2·bytes/t = ${memcpy.readWriteGBs.toFixed(1)} GB/s; read = bytes/t = ${memcpy.readGBs.toFixed(1)} GB/s`);
-  console.log('GEMV reads each weight once, so its GB/s (weight bytes / t) is compared with memcpy read GB/s.\n');
-
-  const results: KernelResult[] = [
-    { name: 'memcpy', shape: [memcpy.bytes], dtype: 'u8', threads, metric: 'GB/s read+write', value: memcpy.readWriteGBs, seconds: memcpy.seconds, reference: null },
-    { name: 'memcpy', shape: [memcpy.bytes], dtype: 'u8', threads, metric: 'GB/s read', value: memcpy.readGBs, seconds: memcpy.seconds, reference: null },
-  ];
-  for (const [n, k] of GEMV_SHAPES)
-    for (const dtype of DTYPES) {
-      const seconds = timeMatmul(1, n, k, dtype);
-      const gbs = (n * k * (dtype === 'f32' ? 4 : 2)) / seconds / 1e9;
-      results.push({
-        name: 'matmul.gemv', shape: [1, n, k], dtype, threads, metric: 'GB/s weights', value: gbs, seconds,
-        reference: { name: 'memcpy', metric: 'GB/s read', value: memcpy.readGBs, percent: (100 * gbs) / memcpy.readGBs },
-      });
-    }
-  for (const m of PREFILL_ROWS)
-    for (const dtype of DTYPES) {
-      const [n, k] = PREFILL_SHAPE;
-      const seconds = timeMatmul(m, n, k, dtype);
-      results.push({ name: 'matmul.prefill', shape: [m, n, k], dtype, threads, metric: 'GFLOP/s', value: (2 * m * n * k) / seconds / 1e9, seconds, reference: null });
-    }
-
-  const rows = [['kernel', 'M×N×K', 'dtype', 'ms', 'value', 'metric', '% memcpy read']];
-  for (const r of results.filter((x) => x.name !== 'memcpy'))
-    rows.push([r.name, r.shape.join('×'), r.dtype, (r.seconds * 1e3).toFixed(3), r.value.toFixed(1), r.metric,
-      r.reference ? `${r.reference.percent.toFixed(0)}%` : '']);
-  console.log(formatTable(rows));
-
+  const isa = loadAddon().cpuIsa();
+  console.log(`hipserve kernel bench: cpu isa ${isa}, ${threads} thread(s)`);
+  const bench = await runKernelBench(threads);
+  console.log(formatKernelBench(bench));
   if (values.json) {
-    writeFileSync(values.json, JSON.stringify({ bench: 'kernels', date: new Date().toISOString(), cpuIsa: cpuIsa(), threads, results }, null, 2) + '\n');
+    writeResult(values.json, benchResult('kernels', {
+      config: { threads, memcpyBytes: MEMCPY_BYTES, rotationBytes: ROTATION_BYTES },
+      environment: environment({ threads, isa }),
+      model: null,
+      results: { kernels: bench.results },
+    }));
     console.log(`\nwrote ${values.json}`);
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+// Run as a script (npm run bench:kernels), not when imported for runKernelBench.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -1,4 +1,6 @@
-/** Wall-clock timing for micro-benchmarks: warm up, repeat until enough time has passed, take the median. */
+/** Wall-clock timing for micro-benchmarks: warm up, repeat until enough time has passed; median and best. */
+import { median } from './stats.js';
+
 export interface TimingOptions {
   warmup?: number;
   minReps?: number;
@@ -6,7 +8,13 @@ export interface TimingOptions {
   minSeconds?: number;
 }
 
-export function medianSeconds(fn: (rep: number) => void, opts: TimingOptions = {}): number {
+export interface Timing {
+  median: number;
+  best: number;
+  reps: number;
+}
+
+export function timeCalls(fn: (rep: number) => void, opts: TimingOptions = {}): Timing {
   const { warmup = 2, minReps = 5, maxReps = 200, minSeconds = 0.5 } = opts;
   for (let i = 0; i < warmup; i++) fn(i);
   const times: number[] = [];
@@ -17,11 +25,5 @@ export function medianSeconds(fn: (rep: number) => void, opts: TimingOptions = {
     fn(warmup + times.length);
     times.push(Number(process.hrtime.bigint() - t0) / 1e9);
   }
-  return median(times);
-}
-
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { median: median(times), best: Math.min(...times), reps: times.length };
 }
