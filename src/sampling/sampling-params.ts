@@ -45,7 +45,7 @@ export interface SamplingParams {
 }
 
 export type SamplingParamsInit = {
-  [K in keyof SamplingParams]?: SamplingParams[K] | null;
+  [K in Exclude<keyof SamplingParams, 'logitBias'>]?: SamplingParams[K] | null;
 } & { logitBias?: ReadonlyMap<number, number> | Readonly<Record<string, number>> | null };
 
 export const GREEDY_EPSILON = 1e-5;

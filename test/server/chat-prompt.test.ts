@@ -29,7 +29,7 @@ describe.skipIf(missingShared(HF) || missingShared(QWEN3))('chatPrompt', () => {
     expect(text).toContain('"name": "get_weather"');
     expect(text).toContain('{"name": "get_weather", "arguments": {"city": "Paris"}}');
     expect(text).toContain('<tool_response>\nSunny\n</tool_response>');
-    expect(text.endsWith('<|im_start|>assistant\n')).toBe(true);
+    expect(text!.endsWith('<|im_start|>assistant\n')).toBe(true);
     expect(tokenizer.decode(tokenIds)).toBe(text);
   });
 
@@ -47,7 +47,7 @@ describe.skipIf(missingShared(HF) || missingShared(QWEN3))('chatPrompt', () => {
       messages: [{ role: 'user', content: 'Tell a story.' }, { role: 'assistant', content: 'Once upon a time' }],
       continue_final_message: true,
     }, tokenizer, template);
-    expect(text.endsWith('Answer: Once upon a time')).toBe(true);
+    expect(text!.endsWith('Answer: Once upon a time')).toBe(true);
     expect(() => chatPrompt({ messages: [{ role: 'user', content: 'x' }], continue_final_message: true, add_generation_prompt: true },
       tokenizer, template)).toThrow(/cannot both be true/);
   });

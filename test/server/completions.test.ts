@@ -199,11 +199,11 @@ describe('other routes', () => {
   });
 
   it('/v1/models lists every served name', async () => {
-    const res = await (await fetch(`${server.url}/v1/models`)).json();
+    const res = await (await fetch(`${server.url}/v1/models`)).json() as { object: string; data: { id: string }[] };
     expect(res.object).toBe('list');
-    expect(res.data.map((m: any) => m.id)).toEqual(['fake-model', 'alias']);
+    expect(res.data.map((m) => m.id)).toEqual(['fake-model', 'alias']);
     expect(res.data[0]).toMatchObject({ object: 'model', owned_by: 'hipserve', max_model_len: 128 });
-    expect((await (await fetch(`${server.url}/v1/models/alias`)).json()).id).toBe('alias');
+    expect(((await (await fetch(`${server.url}/v1/models/alias`)).json()) as { id: string }).id).toBe('alias');
   });
 
   it('/health, /version', async () => {

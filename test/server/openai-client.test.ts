@@ -152,7 +152,7 @@ describe.skipIf(skip)('hipserve serve on the GGUF file', () => {
       expect(KNOWN.startsWith(res.choices[0]!.text) || res.choices[0]!.text.startsWith(KNOWN)).toBe(true);
       const chat = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }) });
       expect(chat.status).toBe(400);
-      expect((await chat.json()).error.message).toMatch(/--chat-template/);
+      expect(((await chat.json()) as { error: { message: string } }).error.message).toMatch(/--chat-template/);
     } finally {
       expect(await server.stop('SIGINT')).toBe(0);
     }

@@ -49,7 +49,7 @@ function checkStream(j: Job, text: string): string[] {
     texts[c.index] += chat ? c.delta.content ?? '' : c.text;
     if (c.finish_reason !== null) {
       expect(c.finish_reason).toBe('length');
-      finishes[c.index]++;
+      finishes[c.index]! += 1;
     }
   }
   expect(finishes).toEqual(texts.map(() => 1));
