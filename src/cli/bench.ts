@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 
+import { addKernelsCommand } from '../bench/commands/kernels-command.js';
 import { addLatencyCommand } from '../bench/commands/latency-command.js';
 import { addServeCommand } from '../bench/commands/serve-command.js';
 import { addThroughputCommand } from '../bench/commands/throughput-command.js';
@@ -10,4 +11,5 @@ export function registerBench(program: Command): void {
   addServeCommand(bench);
   addLatencyCommand(bench);
   addThroughputCommand(bench);
+  addKernelsCommand(bench);
 }
