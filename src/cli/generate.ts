@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 
 import { LLM } from '../llm/llm.js';
 import { parseCount, parseInteger } from '../server/config/cli-values.js';
-import { loadProgressBar } from './load-progress-bar.js';
+import { loadProgressBar } from '../server/progress-bar.js';
 
 interface GenerateFlags {
   prompt: string;

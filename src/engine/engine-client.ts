@@ -25,6 +25,8 @@ export interface EngineClientOptions {
   readonly numThreads?: number;
   /** The compiled worker entry; default dist/src/engine/engine-worker.js of this package. */
   readonly workerPath?: string;
+  /** Largest logprobs / prompt_logprobs a request may ask for (default 20, vLLM's --max-logprobs). */
+  readonly maxLogprobs?: number;
 }
 
 /** A request as a caller gives it. */
@@ -68,7 +70,7 @@ export class EngineClient {
   private drained: Promise<void> | null = null;
   private resolveDrained: () => void = () => {};
 
-  private constructor(private readonly worker: Worker, readonly info: EngineInfo) {
+  private constructor(private readonly worker: Worker, readonly info: EngineInfo, private readonly maxLogprobs?: number) {
     worker.on('message', (m: FromWorker) => this.onMessage(m));
     worker.on('error', (e) => this.failAll(new HipserveError('engine_error', `engine worker failed: ${e.message}`)));
     worker.on('exit', (code) => {
@@ -86,7 +88,7 @@ export class EngineClient {
       const onMessage = (m: FromWorker): void => {
         if (m.type === 'ready') {
           cleanup();
-          resolve(new EngineClient(worker, m.info));
+          resolve(new EngineClient(worker, m.info, options.maxLogprobs));
         } else if (m.type === 'error') {
           cleanup();
           void worker.terminate();
@@ -118,7 +120,8 @@ export class EngineClient {
     if (this.drained) throw new HipserveError('engine_error', 'the engine is shutting down');
     const requestId = request.requestId ?? randomUUID();
     if (this.streams.has(requestId)) throw new HipserveError('invalid_request', `request id ${requestId} is already in use`, 'request_id');
-    const samplingParams = resolveSamplingParams(request.samplingParams ?? {}, { vocabSize: this.info.vocabSize });
+    const samplingParams = resolveSamplingParams(request.samplingParams ?? {},
+      { vocabSize: this.info.vocabSize, maxLogprobs: this.maxLogprobs });
     if (samplingParams.stop.length > 0 && !this.info.hasTokenizer) {
       throw new HipserveError('invalid_request', 'stop strings need a tokenizer; this engine has none', 'stop');
     }
@@ -143,6 +146,11 @@ export class EngineClient {
   onStep(listener: (stats: StepStats) => void): () => void {
     this.stepListeners.add(listener);
     return () => this.stepListeners.delete(listener);
+  }
+
+  /** False once the worker has failed or exited: no request can be served any more. */
+  get alive(): boolean {
+    return this.failure === null;
   }
 
   get numActiveRequests(): number {

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 
+import type { LoadProgress } from '../models/causal-lm-options.js';
 import type { DownloadProgress } from './hub/snapshot-download.js';
 
 export function formatBytes(bytes: number): string {
@@ -38,5 +39,23 @@ export function downloadProgressBar(stream: NodeJS.WritableStream = process.stde
       bar?.stop();
       bar = null;
     },
+  };
+}
+
+/** A bar on stderr for weight loading: one bar per stage, stopped when the model is ready. */
+export function loadProgressBar(stream: NodeJS.WritableStream = process.stderr): (progress: LoadProgress) => void {
+  let bar: cliProgress.SingleBar | null = null;
+  let stage: LoadProgress['stage'] | null = null;
+  return (progress) => {
+    if (progress.stage !== stage) {
+      bar?.stop();
+      bar = null;
+      stage = progress.stage;
+      if (stage === 'ready') return;
+      bar = createBar(`Loading ${stage === 'files' ? 'model files' : 'layers'} |{bar}| {value}/{total}`, stream);
+      bar.start(progress.total, progress.done);
+      return;
+    }
+    bar?.update(progress.done);
   };
 }

@@ -11,7 +11,7 @@ import { startEngine } from './engine/start-engine.js';
 import { readHubEnv } from './hub/hub-env.js';
 import { resolveModel } from './hub/resolve-model.js';
 import { plainLogger } from './plain-logger.js';
-import { createBar, downloadProgressBar } from './progress-bar.js';
+import { downloadProgressBar, loadProgressBar } from './progress-bar.js';
 import { loadChatTemplateOption } from './serving/chat-prompt.js';
 import { loadSamplingDefaults } from './serving/generation-defaults.js';
 import { installShutdown } from './shutdown.js';
@@ -53,17 +53,9 @@ export async function runServer(options: ServeOptions, version = 'unknown'): Pro
   const samplingDefaults = loadSamplingDefaults(options.generationConfig, model.modelPath);
   const tokenizer = loadTokenizer(model.modelPath);
 
-  const bar = createBar('Loading weights |{bar}| {percentage}% {stage} {value}/{total}');
-  let barStarted = false;
-  const client = await startEngine(model.modelPath, engineOptions(options), (p) => {
-    if (p.stage === 'ready') return;
-    if (!barStarted) bar.start(p.total, p.done, { stage: p.stage });
-    barStarted = true;
-    bar.setTotal(p.total);
-    bar.update(p.done, { stage: p.stage });
-  }).finally(() => {
-    if (barStarted) bar.stop();
-  });
+  const onProgress = loadProgressBar();
+  const client = await startEngine(model.modelPath, engineOptions(options), options.maxLogprobs, onProgress)
+    .finally(() => onProgress({ stage: 'ready', done: 1, total: 1 }));
   const engine = new ClientServingEngine(client);
   const modelNames = options.servedModelName?.length ? options.servedModelName : [model.name];
   const app = await buildApp({

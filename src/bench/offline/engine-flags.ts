@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 
 import { loadAddon } from '../../../bindings/addon.js';
-import { loadProgressBar } from '../../cli/load-progress-bar.js';
+import { loadProgressBar } from '../../server/progress-bar.js';
 import { LLM } from '../../llm/llm.js';
 import { parseCount } from '../../server/config/cli-values.js';
 import type { SeededRandom } from '../seeded-random.js';

@@ -52,4 +52,8 @@ export class ClientServingEngine implements ServingEngine {
   shutdown(): Promise<void> {
     return this.client.shutdown();
   }
+
+  alive(): boolean {
+    return this.client.alive;
+  }
 }

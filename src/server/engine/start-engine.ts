@@ -18,14 +18,15 @@ function factoryModule(): string {
 }
 
 /** Starts the engine worker on `modelPath`; `onProgress` hears how loading goes. */
-export async function startEngine(modelPath: string, engine: EngineOptions,
+export async function startEngine(modelPath: string, engine: EngineOptions, maxLogprobs?: number,
   onProgress: (progress: LoadProgress) => void = () => {}): Promise<EngineClient> {
   const channelName = `hipserve-load-${randomUUID()}`;
   const channel = new BroadcastChannel(channelName);
   channel.onmessage = (event) => onProgress((event as { data: LoadProgress }).data);
   try {
     const options: ServeModelOptions = { modelPath, progressChannel: channelName };
-    return await EngineClient.start({ model: { module: factoryModule(), exportName: 'createServeEngineModel', options }, engine });
+    return await EngineClient.start({ model: { module: factoryModule(), exportName: 'createServeEngineModel', options }, engine,
+      maxLogprobs });
   } finally {
     channel.close();
   }

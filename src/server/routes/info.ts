@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 
+import { HipserveError } from '../../errors.js';
 import type { ServingContext } from '../serving-context.js';
 import { servedModelName } from './route-helpers.js';
 
@@ -18,7 +19,10 @@ export const infoRoutes: FastifyPluginAsync<ServingContext> = async (app, ctx) =
   app.get('/v1/models', async () => ({ object: 'list', data: ctx.modelNames.map(card) }));
   app.get<{ Params: { '*': string } }>('/v1/models/*', async (request) => card(servedModelName(ctx, request.params['*'])));
 
-  app.get('/health', async (_request, reply) => reply.code(200).send());
+  app.get('/health', async (_request, reply) => {
+    if (ctx.engine.alive()) return reply.code(200).send();
+    throw new HipserveError('engine_error', 'the engine has stopped: restart the server');
+  });
   app.get('/version', async () => ({ version: ctx.version }));
 
   app.get('/metrics', async (_request, reply) => {

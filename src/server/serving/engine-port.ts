@@ -17,6 +17,8 @@ export interface ServingEngine {
   /** Hears of every engine step (for metrics); returns the unsubscribe function. */
   onStep?(listener: (step: StepMetrics) => void): () => void;
   shutdown(): Promise<void>;
+  /** False once the engine can serve nothing more (its worker died): /health then answers 500. */
+  alive(): boolean;
 }
 
 export interface EngineLimits {

@@ -49,6 +49,10 @@ export class InProcessEngine implements ServingEngine {
   private stopped = false;
   stepDelayMs = 0;
 
+  alive(): boolean {
+    return true;
+  }
+
   constructor(model: CausalLM, tokenizer: Tokenizer, options: EngineOptions = {}) {
     const core = EngineCore.create(model, options);
     this.engine = new LLMEngine(core, tokenizer);
