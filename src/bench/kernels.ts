@@ -42,7 +42,8 @@ function timeMatmul(m: number, n: number, k: number, dtype: WeightDType): Timing
   const { ops } = loadAddon();
   const first = randomWeights(dtype, n * k, 1);
   const copies = Math.max(2, Math.ceil(ROTATION_BYTES / (n * k * bytesOf(dtype))));
-  const weights: TensorArg[] = Array.from({ length: copies }, (_, i) => ({ data: i === 0 ? first : first.slice(), dtype, shape: [n, k] }));
+  const weights: TensorArg[] = Array.from({ length: copies }, (_, i) =>
+    ({ data: i === 0 ? first : first.slice(), dtype, shape: [n, k] }));
   const x: TensorArg = { data: randomWeights('f32', m * k, 2), dtype: 'f32', shape: [m, k] };
   const out: TensorArg = { data: new Float32Array(m * n), dtype: 'f32', shape: [m, n] };
   return timeCalls((rep) => ops.matmul(x, weights[rep % weights.length]!, null, out));
@@ -67,9 +68,11 @@ export async function runKernelBench(threads: number): Promise<KernelBench> {
       const t = timeMatmul(1, n, k, dtype);
       const bytes = n * k * bytesOf(dtype);
       const value = bytes / t.median / 1e9;
+      const percent = (100 * value) / memcpy.readGBs;
+      const reference = { name: 'memcpy.read', metric: 'GB/s read', value: memcpy.readGBs, percent };
       results.push({
         name: 'matmul.gemv', shape: [1, n, k], dtype, threads, metric: 'GB/s weights', value, best: bytes / t.best / 1e9,
-        seconds: t.median, reference: { name: 'memcpy.read', metric: 'GB/s read', value: memcpy.readGBs, percent: (100 * value) / memcpy.readGBs },
+        seconds: t.median, reference,
       });
     }
   for (const m of PREFILL_ROWS)
@@ -87,8 +90,10 @@ export async function runKernelBench(threads: number): Promise<KernelBench> {
 
 export function formatKernelBench({ memcpy, results }: KernelBench): string {
   const head = [
-    `memcpy ${memcpy.bytes / 2 ** 20} MiB on ${memcpy.threads} thread(s), best of 8: ${(memcpy.seconds * 1e3).toFixed(2)} ms`,
-    `  read+write = 2·bytes/t = ${memcpy.readWriteGBs.toFixed(1)} GB/s; read = bytes/t = ${memcpy.readGBs.toFixed(1)} GB/s`,
+    `memcpy ${memcpy.bytes / 2 ** 20} MiB on ${memcpy.threads} thread(s), best of 8: ` +
+      `${(memcpy.seconds * 1e3).toFixed(2)} ms`,
+    `  read+write = 2·bytes/t = ${memcpy.readWriteGBs.toFixed(1)} GB/s; ` +
+      `read = bytes/t = ${memcpy.readGBs.toFixed(1)} GB/s`,
     'GEMV reads each weight once, so its GB/s (weight bytes / t) is compared with memcpy read GB/s.',
     '',
   ];
@@ -97,14 +102,16 @@ export function formatKernelBench({ memcpy, results }: KernelBench): string {
     rows.push([r.name, r.shape.join('×'), r.dtype, (r.seconds * 1e3).toFixed(3), r.value.toFixed(1), r.best.toFixed(1),
       r.metric, r.reference ? `${r.reference.percent.toFixed(0)}%` : '']);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const table = rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+  const table = rows.map((r) =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
   return [...head, ...table].join('\n');
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, json: { type: 'string' } } });
   const threads = Number(values.threads);
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads: expected a positive integer, got ${values.threads}`);
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new Error(`--threads: expected a positive integer, got ${values.threads}`);
   const isa = loadAddon().cpuIsa();
   console.log(`hipserve kernel bench: cpu isa ${isa}, ${threads} thread(s)`);
   const bench = await runKernelBench(threads);

@@ -17,8 +17,9 @@ export interface MemcpyBandwidth {
 export async function memcpyBandwidth(bytes: number, threads: number, reps = 8): Promise<MemcpyBandwidth> {
   const control = new Int32Array(new SharedArrayBuffer(8));
   const share = Math.ceil(bytes / threads / 4096) * 4096;
+  const worker = new URL('./memcpy-worker.js', import.meta.url);
   const workers = Array.from({ length: threads }, () =>
-    new Worker(new URL('./memcpy-worker.js', import.meta.url), { workerData: { bytes: share, control: control.buffer } }));
+    new Worker(worker, { workerData: { bytes: share, control: control.buffer } }));
   try {
     await Promise.all(workers.map((w) => once(w, 'message')));
     let best = Infinity;
@@ -32,7 +33,9 @@ export async function memcpyBandwidth(bytes: number, threads: number, reps = 8):
       if (rep > 1) best = Math.min(best, seconds);
     }
     const copied = share * threads;
-    return { bytes: copied, threads, seconds: best, readWriteGBs: (2 * copied) / best / 1e9, readGBs: copied / best / 1e9 };
+    return {
+      bytes: copied, threads, seconds: best, readWriteGBs: (2 * copied) / best / 1e9, readGBs: copied / best / 1e9,
+    };
   } finally {
     Atomics.store(control, 0, -1);
     Atomics.notify(control, 0);

@@ -29,13 +29,13 @@ export const caseName = (c: MatmulCase): string =>
   `${c.m}x${c.n}x${c.k} ${c.dtype}${c.bias ? ' +bias' : ''}${c.xPad ? ` x-stride+${c.xPad}` : ''}`;
 
 /**
- * Shapes (M, N, K) reaching the tails of both kernels: odd sizes; decode and small batches (M < 16: dot
- * products); prefill (M >= 16: packed blocks of 16/32 rows, passes of 256 rows, weight chunks of 96 rows,
- * K slices of 512); enough work to be split over threads.
+ * Shapes (M, N, K) reaching the tails of both kernels: odd sizes; decode and small batches (dot products:
+ * M < 16, or M < 32 for 16-bit weights); prefill (packed blocks of 16/32 rows, passes of 256 rows, weight
+ * chunks of 96 rows, K slices of 512); enough work to be split over threads.
  */
 export const MATMUL_SHAPES: readonly (readonly [number, number, number])[] = [
   [1, 1, 1], [3, 17, 5], [3, 5, 17], [7, 33, 129], [7, 129, 33], [1, 64, 4096], [2, 37, 4099], [5, 300, 257],
-  [16, 30, 50], [33, 13, 129], [40, 25, 77], [300, 20, 33], [20, 203, 1100],
+  [16, 30, 50], [20, 41, 300], [33, 13, 129], [40, 25, 77], [300, 20, 33], [36, 203, 1100],
 ];
 
 /** Every shape with each weight dtype; bias and a strided x vary with the dtype so each path sees both. */
