@@ -74,8 +74,8 @@ void split_over_n(const MatmulProblem& p, int64_t rows, MatmulPanelFn panel) {
   const int64_t threads = num_threads();
   const int64_t min_units = std::max<int64_t>(1, kMinWorkPerThread / std::max<int64_t>(1, rows * p.k * p.m));
   Claims claims{p, rows, units, std::max(min_units, units / (threads * kClaimsPerThread)), panel};
-  // One captured reference keeps the std::function free of heap allocation.
   const int64_t workers = std::min(threads, (units + min_units - 1) / min_units);
+  // One captured reference keeps the std::function free of heap allocation.
   parallel_for(workers, 1, [&claims](int64_t, int64_t) { claims.run(); });
 }
 
