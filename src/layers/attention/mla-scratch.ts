@@ -1,0 +1,103 @@
+import type { TensorArg } from '../../../bindings/tensor.js';
+import { latentDim, type MlaDims, qkHeadDim } from './mla-dims.js';
+
+/**
+ * MLA's activations for a step of numTokens tokens (T). Per token, with Lat = rope + kv_lora_rank:
+ *
+ *   q        [H, nope + rope]       q_b_proj (or q_proj) out
+ *   latent   [rope | kv_lora_rank]  k_pe | c_kv: kv_a_proj_with_mqa out, normalized and roped, then cached
+ *   qAbs     [H, rope | kv_lora]    q_pe | q_nope·W_UK: the absorbed query, laid out like the latent
+ *   attnLat  [H, rope | kv_lora]    attention over the latents (its rope part is unused)
+ *   attnOut  [H, v_head_dim]        attnLat's kv_lora part · W_UV: o_proj's input
+ */
+export interface MlaStepViews {
+  readonly numTokens: number;
+  /** [T, q_lora_rank], or null without q LoRA. */
+  readonly qA: TensorArg | null;
+  readonly q: TensorArg;
+  readonly qData: Float32Array;
+  readonly latent: TensorArg;
+  /** [T, 1, Lat]: the latent as the cache write takes it. */
+  readonly latentTokens: TensorArg;
+  /** [T, rope] and [T, kv_lora_rank] strided views of the latent. */
+  readonly kPe: TensorArg;
+  readonly cKv: TensorArg;
+  /** [T, H·Lat] for RoPE and [T, H, Lat] for attention. */
+  readonly qAbs: TensorArg;
+  readonly qAbsHeads: TensorArg;
+  readonly qAbsData: Float32Array;
+  readonly attnLatHeads: TensorArg;
+  readonly attnOut: TensorArg;
+  /** Per head h: [T, nope] of q, [T, kv_lora] of qAbs and attnLat, [T, v] of attnOut. */
+  readonly qNopeOf: readonly TensorArg[];
+  readonly qLatentOf: readonly TensorArg[];
+  readonly attnLatentOf: readonly TensorArg[];
+  readonly attnOutOf: readonly TensorArg[];
+}
+
+/** MLA activations sized for the largest step seen, shared by every layer; grows like StepBuffers. */
+export class MlaScratch {
+  private capacity = 0;
+  private qA = new Float32Array(0);
+  private q = new Float32Array(0);
+  private latent = new Float32Array(0);
+  private qAbs = new Float32Array(0);
+  private attnLat = new Float32Array(0);
+  private attnOut = new Float32Array(0);
+  private last: MlaStepViews | null = null;
+
+  constructor(
+    readonly dims: MlaDims,
+    initialTokens: number,
+  ) {
+    this.grow(initialTokens);
+  }
+
+  views(numTokens: number): MlaStepViews {
+    if (numTokens > this.capacity) this.grow(Math.max(numTokens, 2 * this.capacity));
+    if (this.last?.numTokens !== numTokens) this.last = this.makeViews(numTokens);
+    return this.last;
+  }
+
+  private grow(n: number): void {
+    const d = this.dims;
+    const h = d.numHeads, lat = latentDim(d);
+    this.qA = new Float32Array(n * (d.qLoraRank ?? 0));
+    this.q = new Float32Array(n * h * qkHeadDim(d));
+    this.latent = new Float32Array(n * lat);
+    this.qAbs = new Float32Array(n * h * lat);
+    this.attnLat = new Float32Array(n * h * lat);
+    this.attnOut = new Float32Array(n * h * d.vHeadDim);
+    this.capacity = n;
+    this.last = null;
+  }
+
+  private makeViews(t: number): MlaStepViews {
+    const d = this.dims;
+    const { numHeads: h, kvLoraRank: l, qkRopeHeadDim: r, qkNopeHeadDim: nope, vHeadDim: v } = d;
+    const lat = latentDim(d), qk = qkHeadDim(d);
+    const f32 = (data: Float32Array, shape: number[], strides?: number[]): TensorArg =>
+      (strides ? { data, dtype: 'f32', shape, strides } : { data, dtype: 'f32', shape });
+    const perHead = (data: Float32Array, headStride: number, offset: number, width: number): TensorArg[] =>
+      Array.from({ length: h }, (_, i) => f32(data.subarray(i * headStride + offset), [t, width], [h * headStride, 1]));
+    return {
+      numTokens: t,
+      qA: d.qLoraRank === null ? null : f32(this.qA, [t, d.qLoraRank]),
+      q: f32(this.q, [t, h * qk]),
+      qData: this.q,
+      latent: f32(this.latent, [t, lat]),
+      latentTokens: f32(this.latent, [t, 1, lat]),
+      kPe: f32(this.latent, [t, r], [lat, 1]),
+      cKv: f32(this.latent.subarray(r), [t, l], [lat, 1]),
+      qAbs: f32(this.qAbs, [t, h * lat]),
+      qAbsHeads: f32(this.qAbs, [t, h, lat]),
+      qAbsData: this.qAbs,
+      attnLatHeads: f32(this.attnLat, [t, h, lat]),
+      attnOut: f32(this.attnOut, [t, h * v]),
+      qNopeOf: perHead(this.q, qk, 0, nope),
+      qLatentOf: perHead(this.qAbs, lat, r, l),
+      attnLatentOf: perHead(this.attnLat, lat, r, l),
+      attnOutOf: perHead(this.attnOut, v, 0, v),
+    };
+  }
+}
