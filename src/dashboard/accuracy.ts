@@ -16,7 +16,9 @@ export function accuracyRows(results: readonly AnyResult[]): AccuracyRow[] {
       const agreement = numberField(r.results, 'token_agreement');
       if (agreement === null) continue;
       const maxDiff = numberField(r.results, 'max_logprob_diff');
-      rows.push({ ...base, task: `reference ${String(r.config.reference ?? '')}`.trim(), metric: 'greedy token agreement', value: agreement,
+      // "llama.cpp via node-llama-cpp@3.21.1, CPU, ..." → "llama.cpp"; "transformers 5.17.0" → "transformers".
+      const source = String(r.config.reference ?? '').split(/[\s,]/)[0];
+      rows.push({ ...base, task: `reference${source ? ` (${source})` : ''}`, metric: 'greedy token agreement', value: agreement,
         detail: `${numberField(r.results, 'cases_matched')}/${numberField(r.results, 'cases')} cases identical${maxDiff !== null ? `, max |Δ logprob| ${maxDiff.toExponential(2)}` : ''}` });
     }
   }

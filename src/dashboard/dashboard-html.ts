@@ -64,10 +64,10 @@ export function dashboardHtml(data: DashboardData, rawResults: readonly unknown[
   <p class="hint">Output tokens/s against <select id="latency-key" aria-label="latency statistic"></select>, one point per load level (the latest run at each); one curve per system · model · hardware.</p>
   <div id="curves" class="grid"></div></section>
 <section id="regressions-panel"><h2>Regressions</h2><div id="regressions"></div></section>
+<section id="accuracy-panel"><h2>Accuracy</h2><div id="accuracy"></div></section>
 <section id="trends-panel"><h2>Trends across commits and dates</h2>
   <p class="hint"><input id="trend-filter" type="search" placeholder="filter: model, hardware, metric" aria-label="filter trends"> <button id="trend-all" type="button">Show all</button></p>
   <div id="trends"></div></section>
-<section id="accuracy-panel"><h2>Accuracy</h2><div id="accuracy"></div></section>
 </main>
 <noscript>This dashboard draws its charts with JavaScript.</noscript>
 <script type="application/json" id="dashboard-data">${scriptJson(data)}</script>

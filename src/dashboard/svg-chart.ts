@@ -5,7 +5,7 @@
  *
  *        title
  *   y ┤ ─ ─ ─ ─ ─ ─ ─ ─   grid line at each nice tick
- *     │    ●───●          a series: a path through its points, a circle per point (<title> = tooltip)
+ *     │    ●───●          a series: a path through its points in their order, a circle per point (<title> = tooltip)
  *     │ ●─╯      ◉        a flagged point (a regression): larger, red ring
  *     └─┬────┬────┬──  x
  *                       legend below
@@ -50,7 +50,7 @@ export function escapeXml(text: string): string {
 export function niceTicks(min: number, max: number, count: number): number[] {
   let lo = min;
   let hi = max;
-  if (!(hi - lo > Math.max(Math.abs(lo), Math.abs(hi)) * 1e-9)) {
+  if (!(hi - lo > Math.max(Math.abs(lo), Math.abs(hi)) * 1e-6)) {
     const pad = Math.abs(lo) * 0.1 || 1;
     lo -= pad;
     hi += pad;
@@ -124,7 +124,7 @@ export function lineChartSvg(spec: LineChartSpec): string {
     `</g>`);
 
   spec.series.forEach((s, i) => {
-    const sorted = [...s.points].sort((a, b) => a.x - b.x);
+    const sorted = s.points;
     const d = sorted.map((p, k) => `${k === 0 ? 'M' : 'L'}${f(sx(p.x))},${f(sy(p.y))}`).join(' ');
     out.push(`<g class="series" data-series="${escapeXml(s.name)}">`);
     if (sorted.length > 1) out.push(`<path class="series-line" d="${d}" fill="none" stroke="${s.color}" stroke-width="2.5"/>`);

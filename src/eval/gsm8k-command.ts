@@ -31,7 +31,7 @@ interface Gsm8kFlags extends ResultFlags {
 
 /** `hipserve eval gsm8k --task-file test.jsonl`: few-shot exact-match accuracy against a running server. */
 export function addGsm8kCommand(evalCommand: Command): void {
-  addResultFlags(evalCommand.command('gsm8k'), 'eval-gsm8k-{model}-{date}.json')
+  const command = evalCommand.command('gsm8k')
     .description('few-shot GSM8K exact-match accuracy of a running OpenAI-compatible server (/v1/completions)')
     .requiredOption('--task-file <file.jsonl>', 'questions in GSM8K JSONL form ({"question", "answer": "... #### 42"})')
     .option('--shots-file <file.jsonl>', 'worked examples for the prompt (GSM8K train); default: the first --num-shots items of the task file, which are then not asked')
@@ -47,7 +47,8 @@ export function addGsm8kCommand(evalCommand: Command): void {
     .option('--model <name>', 'model to ask for (default: the first the server lists)')
     .option('--header <KEY=VALUE>', 'HTTP header for every request (repeatable)', collectKeyValue)
     .option('--save-detailed', 'also save every completion')
-    .option('--disable-tqdm', 'no progress bar')
+    .option('--disable-tqdm', 'no progress bar');
+  addResultFlags(command, 'eval-gsm8k-{model}-{date}.json')
     .action(async (flags: Gsm8kFlags) => {
       const baseUrl = (flags.baseUrl ?? `http://${flags.host}:${flags.port}`).replace(/\/+$/, '');
       const headers = { ...(process.env.OPENAI_API_KEY ? { Authorization: `Bearer ${process.env.OPENAI_API_KEY}` } : {}), ...flags.header };

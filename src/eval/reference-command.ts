@@ -19,13 +19,14 @@ interface ReferenceFlags extends ResultFlags {
 
 /** `hipserve eval reference <model>`: greedy ids and logprobs against a stored reference; exit 1 on disagreement. */
 export function addReferenceCommand(evalCommand: Command): void {
-  addResultFlags(evalCommand.command('reference'), 'eval-reference-{model}-{date}.json')
+  const command = evalCommand.command('reference')
     .description('check greedy tokens and logprobs against a stored reference (transformers or llama.cpp fixture); exits 1 when they disagree')
     .argument('<model>', 'a Hugging Face model folder or a .gguf file')
     .option('--reference <file>', 'the reference JSON (default: reference.json in the model folder)')
     .option('--logprobs <k>', 'top logprobs compared at each stored distribution', (v) => parseCount(v), 5)
     .option('--logprob-tolerance <nats>', 'largest |logprob − reference| that passes', parseNumber, 1e-2)
-    .option('--threads <n>', 'CPU threads (default: one per core)', (v) => parseCount(v))
+    .option('--threads <n>', 'CPU threads (default: one per core)', (v) => parseCount(v));
+  addResultFlags(command, 'eval-reference-{model}-{date}.json')
     .action(async (model: string, flags: ReferenceFlags) => {
       const set = readReferenceSet(flags.reference ?? model);
       const llm = await LLM.load(model, { numThreads: flags.threads, skipTokenizer: true, maxNumSeqs: Math.max(1, set.cases.length) });

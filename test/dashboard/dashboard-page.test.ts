@@ -50,12 +50,12 @@ describe.skipIf(missingChromium())('the dashboard page in headless Chromium', ()
     expect(curves).toHaveLength(2);
     expect(count(curvesHtml, /class="series-line"/g)).toBe(curves.length);
     expect(count(curvesHtml, /<circle class="point/g)).toBe(curves.reduce((n, c) => n + c.points.length, 0));
-    const trendsHtml = between(dom, 'trends', 'accuracy-panel');
-    const accuracyHtml = between(dom, 'accuracy', 'dashboard-data');
+    const trendsHtml = between(dom, 'trends', 'dashboard-data');
+    const accuracyHtml = between(dom, 'accuracy', 'trends-panel');
     expect(count(trendsHtml, /class="trend-chart/g)).toBe(Math.min(24, written.data.trends.length));
     // The last commit is 20% slower at every concurrency, and its latencies are unchanged.
     expect(written.data.regressions.filter((r) => r.metric === 'output_throughput')).toHaveLength(4);
-    expect(count(between(dom, 'regressions', 'trends-panel'), /<tr class="regression">/g)).toBe(written.data.regressions.length);
+    expect(count(between(dom, 'regressions', 'accuracy-panel'), /<tr class="regression">/g)).toBe(written.data.regressions.length);
     expect(count(trendsHtml, /class="point flagged"/g)).toBeGreaterThan(0);
     expect(count(accuracyHtml, /<tr class="accuracy-row">/g)).toBe(2);
     expect(accuracyHtml).toContain('42.0%');

@@ -19,8 +19,9 @@ import { differingPixels, pixelsOfColor, readPng } from './helpers/png.js';
 const run = promisify(execFile);
 const BIN = repoPath('bin/hipserve.js');
 const MODEL = 'models/stories260K/hf';
-const LEVELS = [1, 4];
-const PROMPTS = 10;
+const DOCS = process.env.HIPSERVE_DOCS_SCREENSHOT === '1';
+const LEVELS = DOCS ? [1, 2, 4, 8] : [1, 4];
+const PROMPTS = DOCS ? 40 : 10;  // more requests per level steady the README's curve
 
 const hipserve = async (...args: string[]): Promise<string> => (await run(process.execPath, [BIN, ...args], { timeout: 120_000 })).stdout;
 const readJson = (file: string): Record<string, any> => JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
@@ -69,6 +70,18 @@ describe.skipIf(missingShared(MODEL) || missingBuild())('bench serve on stories2
     expect(readJson(path.join(dir, 'eval-reference.json')).results).toMatchObject({ token_agreement: 1, passed: true });
   });
 
+  it('adds GSM8K accuracy against the same server, scored by each completion\'s last number', async () => {
+    const stdout = await hipserve('eval', 'gsm8k', '--base-url', server.url, '--task-file', repoPath('test/eval/fixtures/gsm8k-mini.jsonl'),
+      '--num-shots', '1', '--max-tokens', '32', '--save-detailed', '--result-dir', dir, '--result-filename', 'eval-gsm8k.json', '--disable-tqdm');
+    expect(stdout).toContain('Accuracy:');
+    const r = readJson(path.join(dir, 'eval-gsm8k.json'));
+    const lines = readFileSync(repoPath('test/eval/fixtures/gsm8k-mini.jsonl'), 'utf8').trim().split('\n').slice(1);
+    const labels = lines.map((l) => (JSON.parse(l) as { answer: string }).answer.split('####')[1]!.trim().replace(/,/g, ''));
+    const lastNumber = (text: string): string | undefined => text.replace(/,/g, '').match(/\d+/g)?.pop();
+    const correct = (r.results.completions as string[]).filter((text, i) => lastNumber(text) !== undefined && Number(lastNumber(text)) === Number(labels[i])).length;
+    expect(r.results).toMatchObject({ questions: labels.length, correct, accuracy: correct / labels.length });
+  });
+
   it.skipIf(missingChromium())('builds a dashboard whose throughput-latency curve draws in headless Chromium', async () => {
     const page = path.join(dir, 'dashboard.html');
     const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f));
@@ -80,7 +93,8 @@ describe.skipIf(missingShared(MODEL) || missingBuild())('bench serve on stories2
     expect(curves.match(/class="series-line"/g)).toHaveLength(1);
     expect(curves.match(/<circle class="point/g)).toHaveLength(LEVELS.length);
     expect(curves).toContain('random 32 → 16 tokens');
-    const accuracy = dom.slice(dom.indexOf('id="accuracy"'), dom.indexOf('id="dashboard-data"'));
+    const accuracy = dom.slice(dom.indexOf('id="accuracy"'), dom.indexOf('id="trends-panel"'));
+    expect(accuracy.match(/<tr class="accuracy-row">/g)).toHaveLength(2);
     expect(accuracy).toContain('100.0%');
 
     const empty = path.join(dir, 'empty.html');
@@ -90,6 +104,6 @@ describe.skipIf(missingShared(MODEL) || missingBuild())('bench serve on stories2
     const shot = readPng(path.join(dir, 'dashboard.png'));
     expect(differingPixels(shot, readPng(path.join(dir, 'empty.png'))) / (shot.width * shot.height)).toBeGreaterThan(0.2);
     expect(pixelsOfColor(shot, '#1f77b4', 10)).toBeGreaterThan(300);
-    if (process.env.HIPSERVE_DOCS_SCREENSHOT === '1') copyFileSync(path.join(dir, 'dashboard.png'), repoPath('docs/dashboard.png'));
+    if (DOCS) copyFileSync(path.join(dir, 'dashboard.png'), repoPath('docs/dashboard.png'));
   });
 });

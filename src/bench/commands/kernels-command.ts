@@ -16,9 +16,10 @@ interface KernelsFlags extends ResultFlags {
  * prefill matmul) in the result schema. The addon is a CPU build; a GPU build's kernels are not benchmarked yet.
  */
 export function addKernelsCommand(bench: Command): void {
-  addResultFlags(bench.command('kernels'), 'kernels-{isa}-{threads}t-{date}.json')
+  const command = bench.command('kernels')
     .description('kernel micro-benchmarks of this build (memcpy yardstick, GEMV as decode, matmul as prefill)')
-    .option('--threads <n>', 'kernel (and memcpy) threads', (v) => parseCount(v), 2)
+    .option('--threads <n>', 'kernel (and memcpy) threads', (v) => parseCount(v), 2);
+  addResultFlags(command, 'kernels-{isa}-{threads}t-{date}.json')
     .action(async (flags: KernelsFlags) => {
       const isa = loadAddon().cpuIsa();
       console.log(`hipserve kernel bench: cpu isa ${isa}, ${flags.threads} thread(s)`);

@@ -18,7 +18,7 @@ interface LatencyFlags extends EngineFlags, ResultFlags {
 
 /** `hipserve bench latency <model>`: vLLM's `vllm bench latency`, offline. */
 export function addLatencyCommand(bench: Command): void {
-  const command = addResultFlags(bench.command('latency'), 'latency-{model}-{date}.json')
+  const command = bench.command('latency')
     .description('time one batch end to end offline (no HTTP); flags as `vllm bench latency`')
     .argument('<model>', 'a Hugging Face model folder or a .gguf file')
     .option('--input-len <n>', 'prompt tokens', (v) => parseCount(v), 32)
@@ -27,7 +27,7 @@ export function addLatencyCommand(bench: Command): void {
     .option('--num-iters-warmup <n>', 'untimed iterations first', (v) => parseCount(v, 0), 10)
     .option('--num-iters <n>', 'timed iterations', (v) => parseCount(v), 30)
     .option('--seed <n>', 'seed of the random prompts', parseInteger, 0);
-  addEngineFlags(command).action(async (model: string, flags: LatencyFlags) => {
+  addResultFlags(addEngineFlags(command), 'latency-{model}-{date}.json').action(async (model: string, flags: LatencyFlags) => {
     const llm = await loadBenchEngine(model, flags, flags.batchSize);
     try {
       const bar = createBar('Iterations |{bar}| {value}/{total}');

@@ -10,7 +10,7 @@ const countOrZero = (v: string): number => parseCount(v, 0);
 
 /** `hipserve bench serve`: vLLM's `vllm bench serve` against any OpenAI-compatible server. */
 export function addServeCommand(bench: Command): void {
-  addResultFlags(bench.command('serve'), '{label}-{rate}qps[-concurrency{n}]-{model}-{date}.json')
+  const command = bench.command('serve')
     .description('load-test an OpenAI-compatible server (hipserve, vLLM, llama.cpp) with streamed requests; flags as `vllm bench serve`')
     .addOption(new Option('--backend <backend>', 'API to call').choices(['openai', 'openai-chat']).default('openai'))
     .option('--base-url <url>', 'server URL (default http://HOST:PORT)')
@@ -35,7 +35,8 @@ export function addServeCommand(bench: Command): void {
     .option('--prefix-repetition-num-prefixes <n>', 'distinct prefixes', count, 10)
     .option('--prefix-repetition-output-len <n>', 'tokens to generate', count, 128)
     .option('--sharegpt-output-len <n>', 'tokens to generate instead of each recorded reply\'s length', count)
-    .option('--request-rate <rps>', 'requests per second, Poisson arrivals; inf sends all at once (a burst)', parsePositive, Infinity)
+    .addOption(new Option('--request-rate <rps>', 'requests per second, Poisson arrivals; inf sends all at once (a burst)')
+      .argParser(parsePositive).default(Infinity, 'inf'))
     .option('--burstiness <factor>', '1: Poisson; below 1 burstier, above more regular (gamma-distributed gaps)', parsePositive, 1)
     .option('--max-concurrency <n>', 'requests in flight at most', count)
     .option('--num-warmups <n>', 'warm-up requests before measuring', countOrZero, 0)
@@ -55,7 +56,8 @@ export function addServeCommand(bench: Command): void {
     .option('--goodput <KEY:ms...>', 'SLOs for goodput: ttft:<ms> tpot:<ms> e2el:<ms>', collectSlo)
     .option('--save-detailed', 'also save per-request lengths, TTFTs, ITLs, latencies, texts and errors')
     .option('--metadata <KEY=VALUE>', 'recorded in the result\'s config (repeatable)', collectKeyValue)
-    .option('--disable-tqdm', 'no progress bar')
+    .option('--disable-tqdm', 'no progress bar');
+  addResultFlags(command, '{label}-{rate}qps[-concurrency{n}]-{model}-{date}.json')
     .addHelpText('after', `
 Examples:
   hipserve serve ./models/stories260K/hf --port 8000 &

@@ -15,14 +15,14 @@ interface ThroughputFlags extends EngineFlags, ResultFlags {
 
 /** `hipserve bench throughput <model>`: vLLM's `vllm bench throughput` on random prompts, offline. */
 export function addThroughputCommand(bench: Command): void {
-  const command = addResultFlags(bench.command('throughput'), 'throughput-{model}-{date}.json')
+  const command = bench.command('throughput')
     .description('offline throughput (no HTTP) of many random prompts at once; flags as `vllm bench throughput`')
     .argument('<model>', 'a Hugging Face model folder or a .gguf file')
     .option('--input-len <n>', 'prompt tokens', (v) => parseCount(v), 128)
     .option('--output-len <n>', 'generated tokens (EOS ignored)', (v) => parseCount(v), 128)
     .option('--num-prompts <n>', 'prompts', (v) => parseCount(v), 1000)
     .option('--seed <n>', 'seed of the random prompts', parseInteger, 0);
-  addEngineFlags(command).action(async (model: string, flags: ThroughputFlags) => {
+  addResultFlags(addEngineFlags(command), 'throughput-{model}-{date}.json').action(async (model: string, flags: ThroughputFlags) => {
     const llm = await loadBenchEngine(model, flags, Math.min(flags.numPrompts, 256));
     try {
       const r = benchThroughput(llm, flags);
