@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
 import os from 'node:os';
 
 import { hipserveRoot } from '../platforms/package-root.js';
@@ -14,14 +15,17 @@ export interface EnvironmentOptions {
 }
 
 /**
- * hipserve's commit: $HIPSERVE_GIT_COMMIT, else $GITHUB_SHA (CI), else `git rev-parse HEAD` in the package folder,
- * else null (an installed package).
+ * hipserve's commit: $HIPSERVE_GIT_COMMIT, else $GITHUB_SHA (CI), else HEAD of the checkout hipserve runs from, else
+ * null (an installed package; a repository around node_modules is another project's, not hipserve's).
  */
 export function gitCommit(): string | null {
   const fromEnv = process.env.HIPSERVE_GIT_COMMIT ?? process.env.GITHUB_SHA;
   if (fromEnv) return fromEnv;
+  const root = hipserveRoot();
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: hipserveRoot(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+    const [top, head] = execFileSync('git', ['rev-parse', '--show-toplevel', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim().split('\n');
+    return top && head && realpathSync(top) === realpathSync(root) ? head : null;
   } catch {
     return null;
   }
