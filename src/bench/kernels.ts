@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { loadAddon } from '../../bindings/addon.js';
 import type { TensorArg } from '../../bindings/tensor.js';
 import { environment } from './environment.js';
-import { memcpyBandwidth, type MemcpyBandwidth } from './memcpy-bandwidth.js';
+import { MemcpyProbe, type MemcpyBandwidth } from './memcpy-bandwidth.js';
 import { randomWeights, type WeightDType } from './random-weights.js';
 import { timeCalls, type Timing } from './timing.js';
 import { benchResult, writeResult } from './write-result.js';
@@ -54,38 +54,46 @@ export interface KernelBench {
   results: KernelResult[];
 }
 
-/** Runs every case on `threads` kernel threads (and as many memcpy threads). */
+/**
+ * Runs every case on `threads` kernel threads (and as many memcpy threads). Each GEMV is compared with a
+ * memcpy measured just before it, so that a machine whose load changes during the run compares like with like.
+ */
 export async function runKernelBench(threads: number): Promise<KernelBench> {
   loadAddon().setNumThreads(threads);
-  const memcpy = await memcpyBandwidth(MEMCPY_BYTES, threads);
-  const base = { shape: [memcpy.bytes], dtype: 'u8', threads, seconds: memcpy.seconds, reference: null };
-  const results: KernelResult[] = [
-    { name: 'memcpy', metric: 'GB/s read+write', value: memcpy.readWriteGBs, best: memcpy.readWriteGBs, ...base },
-    { name: 'memcpy.read', metric: 'GB/s read', value: memcpy.readGBs, best: memcpy.readGBs, ...base },
-  ];
-  for (const [n, k] of GEMV_SHAPES)
-    for (const dtype of DTYPES) {
-      const t = timeMatmul(1, n, k, dtype);
-      const bytes = n * k * bytesOf(dtype);
-      const value = bytes / t.median / 1e9;
-      const percent = (100 * value) / memcpy.readGBs;
-      const reference = { name: 'memcpy.read', metric: 'GB/s read', value: memcpy.readGBs, percent };
-      results.push({
-        name: 'matmul.gemv', shape: [1, n, k], dtype, threads, metric: 'GB/s weights', value, best: bytes / t.best / 1e9,
-        seconds: t.median, reference,
-      });
-    }
-  for (const m of PREFILL_ROWS)
-    for (const dtype of DTYPES) {
-      const [n, k] = PREFILL_SHAPE;
-      const t = timeMatmul(m, n, k, dtype);
-      const flop = 2 * m * n * k;
-      results.push({
-        name: 'matmul.prefill', shape: [m, n, k], dtype, threads, metric: 'GFLOP/s', value: flop / t.median / 1e9,
-        best: flop / t.best / 1e9, seconds: t.median, reference: null,
-      });
-    }
-  return { memcpy, results };
+  const probe = await MemcpyProbe.start(MEMCPY_BYTES, threads);
+  try {
+    const memcpy = probe.measure(8);
+    const base = { shape: [memcpy.bytes], dtype: 'u8', threads, seconds: memcpy.seconds, reference: null };
+    const results: KernelResult[] = [
+      { name: 'memcpy', metric: 'GB/s read+write', value: memcpy.readWriteGBs, best: memcpy.readWriteGBs, ...base },
+      { name: 'memcpy.read', metric: 'GB/s read', value: memcpy.readGBs, best: memcpy.readGBs, ...base },
+    ];
+    for (const [n, k] of GEMV_SHAPES)
+      for (const dtype of DTYPES) {
+        const { readGBs } = probe.measure(3);
+        const t = timeMatmul(1, n, k, dtype);
+        const bytes = n * k * bytesOf(dtype);
+        const value = bytes / t.median / 1e9;
+        const reference = { name: 'memcpy.read', metric: 'GB/s read', value: readGBs, percent: (100 * value) / readGBs };
+        results.push({
+          name: 'matmul.gemv', shape: [1, n, k], dtype, threads, metric: 'GB/s weights', value, best: bytes / t.best / 1e9,
+          seconds: t.median, reference,
+        });
+      }
+    for (const m of PREFILL_ROWS)
+      for (const dtype of DTYPES) {
+        const [n, k] = PREFILL_SHAPE;
+        const t = timeMatmul(m, n, k, dtype);
+        const flop = 2 * m * n * k;
+        results.push({
+          name: 'matmul.prefill', shape: [m, n, k], dtype, threads, metric: 'GFLOP/s', value: flop / t.median / 1e9,
+          best: flop / t.best / 1e9, seconds: t.median, reference: null,
+        });
+      }
+    return { memcpy, results };
+  } finally {
+    await probe.close();
+  }
 }
 
 export function formatKernelBench({ memcpy, results }: KernelBench): string {
@@ -94,13 +102,14 @@ export function formatKernelBench({ memcpy, results }: KernelBench): string {
       `${(memcpy.seconds * 1e3).toFixed(2)} ms`,
     `  read+write = 2·bytes/t = ${memcpy.readWriteGBs.toFixed(1)} GB/s; ` +
       `read = bytes/t = ${memcpy.readGBs.toFixed(1)} GB/s`,
-    'GEMV reads each weight once, so its GB/s (weight bytes / t) is compared with memcpy read GB/s.',
+    'GEMV reads each weight once, so its GB/s (weight bytes / t) is compared with memcpy read GB/s,',
+    'measured again (best of 3) just before each GEMV case.',
     '',
   ];
-  const rows = [['kernel', 'M×N×K', 'dtype', 'median ms', 'median', 'best', 'metric', '% memcpy read (median)']];
+  const rows = [['kernel', 'M×N×K', 'dtype', 'median ms', 'median', 'best', 'metric', 'memcpy read', '% of it (median)']];
   for (const r of results.filter((x) => x.name.startsWith('matmul')))
     rows.push([r.name, r.shape.join('×'), r.dtype, (r.seconds * 1e3).toFixed(3), r.value.toFixed(1), r.best.toFixed(1),
-      r.metric, r.reference ? `${r.reference.percent.toFixed(0)}%` : '']);
+      r.metric, r.reference ? r.reference.value.toFixed(1) : '', r.reference ? `${r.reference.percent.toFixed(0)}%` : '']);
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const table = rows.map((r) =>
     r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
