@@ -1,4 +1,5 @@
 import type { ModelConfig } from '../loader/model-config.js';
+import { DeepseekV3ForCausalLM } from './deepseek-v3.js';
 import { LlamaForCausalLM } from './llama.js';
 import type { LlamaVariant } from './llama-variant.js';
 import { ModelRegistry } from './model-registry.js';
@@ -17,5 +18,7 @@ export function createModelRegistry(): ModelRegistry {
   for (const [architecture, variant] of Object.entries(LLAMA_FAMILY)) {
     registry.register(architecture, (context) => new LlamaForCausalLM(context, variant(context.config)));
   }
+  // Kimi-K2 checkpoints name this architecture too.
+  registry.register('DeepseekV3ForCausalLM', (context) => new DeepseekV3ForCausalLM(context));
   return registry;
 }

@@ -11,7 +11,7 @@ afterEach(() => {
   app = null;
 });
 
-const BUILT_IN = ['LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'Qwen3ForCausalLM'];
+const BUILT_IN = ['DeepseekV3ForCausalLM', 'LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'Qwen3ForCausalLM'];
 
 describe('model registry', () => {
   it('holds the Llama family by Hugging Face architecture name', () => {
