@@ -20,6 +20,24 @@ export interface AttentionOptions {
   sinks?: TensorArg;
 }
 
+/** How moeRoute turns router logits into experts and weights (see MoeRouteParams in ops.h). */
+export interface MoeRouteOptions {
+  router: 'softmax_topk' | 'sigmoid_grouped' | 'topk_softmax';
+  topK: number;
+  renormalize?: boolean;
+  numGroups?: number;
+  topkGroups?: number;
+  routedScalingFactor?: number;
+}
+
+/** fusedMoe's activation (silu, or gpt-oss's clamped swiglu with alpha and limit) and whether it adds into out. */
+export interface FusedMoeOptions {
+  activation?: 'silu' | 'swiglu_oai';
+  alpha?: number;
+  limit?: number;
+  accumulate?: boolean;
+}
+
 /** Every kernel entry; shapes and semantics are documented in native/include/hipserve/ops.h. */
 export interface NativeOps {
   matmul(x: TensorArg, w: TensorArg, bias: TensorArg | null, out: TensorArg): void;
@@ -39,6 +57,10 @@ export interface NativeOps {
   topKTopPMinP(logits: TensorArg, topK: TensorArg, topP: TensorArg, minP: TensorArg): void;
   logSoftmax(x: TensorArg, out: TensorArg): void;
   sampleCategorical(logits: TensorArg, uniform: TensorArg, out: TensorArg): void;
+  moeRoute(logits: TensorArg, correctionBias: TensorArg | null, options: MoeRouteOptions, topkIds: TensorArg,
+    topkWeights: TensorArg): void;
+  fusedMoe(x: TensorArg, w13: TensorArg, b13: TensorArg | null, w2: TensorArg, b2: TensorArg | null, topkIds: TensorArg,
+    topkWeights: TensorArg, options: FusedMoeOptions, out: TensorArg): void;
 }
 
 type Promisified<T> = { [K in keyof T]: T[K] extends (...args: infer A) => void ? (...args: A) => Promise<void> : never };

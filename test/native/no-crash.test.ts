@@ -66,6 +66,24 @@ function pagedAttentionArgs(n: number): unknown[] {
     i32([n], () => 3), i32([n, 2], (i) => (i % 2 ? -1 : i / 2)), { scale: 0.25 }, f32([n, HQ, D])];
 }
 
+const E = 4, I = 4, K = 2;
+
+const moeRouteOptions = {
+  kind: 'options',
+  bad: [undefined, null, 5, 'x', {}, { router: 'sigmoid_grouped' }, { router: 'x', topK: K },
+    { router: 'softmax_topk', topK: K }, { router: 'sigmoid_grouped', topK: 0 }, { router: 'sigmoid_grouped', topK: 1.5 },
+    { router: 'sigmoid_grouped', topK: NaN }, { router: 'sigmoid_grouped', topK: E + 1 },
+    { router: 'sigmoid_grouped', topK: K, numGroups: 3 }, { router: 'sigmoid_grouped', topK: K, numGroups: 2, topkGroups: 3 },
+    { router: 'sigmoid_grouped', topK: K, numGroups: 2 ** 40 }, { router: 'sigmoid_grouped', topK: 3, numGroups: 4 },
+    { router: 'sigmoid_grouped', topK: K, routedScalingFactor: NaN }, { router: 'sigmoid_grouped', topK: K, renormalize: 1 }],
+} as const satisfies ArgSpec;
+
+const fusedMoeOptions = {
+  kind: 'options',
+  bad: [undefined, null, 5, 'x', { activation: 'gelu' }, { activation: 3 }, { alpha: NaN }, { limit: Infinity },
+    { limit: -1 }, { accumulate: 1 }],
+} as const satisfies ArgSpec;
+
 const TABLE: Record<string, OpTable> = {
   matmul: {
     specs: [tensor(FLOATS), tensor(['f32', 'f16', 'bf16']), tensor(FLOATS, { optional: true }), tensor(FLOATS)],
@@ -107,6 +125,18 @@ const TABLE: Record<string, OpTable> = {
   sampleCategorical: {
     specs: [tensor(FLOATS, { free: [1] }), tensor(FLOATS, { bad: [NaN, 1, -1, Infinity] }), tensor(INTS)],
     build: (n) => [f32([n, V]), f32([n], 0.5), Tensor.i32([n])],
+  },
+  moeRoute: {
+    specs: [tensor(FLOATS), tensor(FLOATS, { optional: true }), moeRouteOptions, tensor(INTS), tensor(FLOATS)],
+    build: (n) => [f32([n, E]), f32([E], 0.1), { router: 'sigmoid_grouped', topK: K, numGroups: 2, topkGroups: 1,
+      renormalize: true, routedScalingFactor: 2 }, Tensor.i32([n, K]), Tensor.f32([n, K])],
+  },
+  fusedMoe: {
+    specs: [tensor(FLOATS), tensor(['f32', 'f16', 'bf16']), tensor(FLOATS, { optional: true }), tensor(['f32', 'f16', 'bf16']),
+      tensor(FLOATS, { optional: true }), tensor(INTS, { bad: [-1, E, I32_MAX, -(2 ** 31)] }), tensor(FLOATS),
+      fusedMoeOptions, tensor(FLOATS)],
+    build: (n) => [f32([n, H]), f32([E, 2 * I, H]), f32([E, 2 * I]), f32([E, H, I]), f32([E, H]),
+      i32([n, K], (i) => i % E), f32([n, K]), { activation: 'swiglu_oai', alpha: 1.702, limit: 7 }, f32([n, H])],
   },
 };
 

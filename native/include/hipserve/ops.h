@@ -79,4 +79,47 @@ void log_softmax(const TensorView& x, const TensorView& out);
 // never chosen. The random numbers come from the caller so that each request's seed alone decides its draw.
 void sample_categorical(const TensorView& logits, const TensorView& uniform, const TensorView& out);
 
+// --- mixture of experts ----------------------------------------------------------------------
+//   E = experts, k = experts per token, I = one expert's intermediate size.
+enum class MoeRouter : int32_t {
+  softmax_topk = 0,     // softmax over all experts, then top-k (Qwen3-MoE, Mixtral)
+  sigmoid_grouped = 1,  // sigmoid scores, grouped top-k on scores + correction bias (DeepSeek-V3, GLM-4.5)
+  topk_softmax = 2,     // top-k of the logits, then softmax over those k (gpt-oss)
+};
+
+struct MoeRouteParams {
+  MoeRouter router = MoeRouter::softmax_topk;
+  int32_t top_k = 1;
+  bool renormalize = false;           // selected weights divided by their sum (softmax_topk, sigmoid_grouped)
+  int32_t num_groups = 1;             // sigmoid_grouped: experts split in num_groups equal groups,
+  int32_t topk_groups = 1;            //   of which the topk_groups with the largest top-2 sums stay eligible
+  float routed_scaling_factor = 1.0f; // sigmoid_grouped: multiplies the final weights
+};
+
+// Router logits [T, E] f32 → topk_ids [T, k] i32 and topk_weights [T, k] f32, heaviest first.
+// correction_bias [E] f32 (optional, sigmoid_grouped only) shifts the choice but not the weights.
+void moe_route(const TensorView& logits, const TensorView* correction_bias, const MoeRouteParams& params,
+               const TensorView& topk_ids, const TensorView& topk_weights);
+
+enum class MoeActivation : int32_t {
+  silu = 0,        // silu(gate) * up
+  swiglu_oai = 1,  // gpt-oss: g = min(gate, limit); u = clamp(up, ±limit); (u + 1) * g * sigmoid(alpha * g)
+};
+
+struct FusedMoeParams {
+  MoeActivation activation = MoeActivation::silu;
+  float alpha = 1.702f;
+  float limit = 7.0f;
+  bool accumulate = false;  // out += result instead of out = result
+};
+
+// out[t] = Σ_j topk_weights[t, j] · expert_{topk_ids[t, j]}(x[t]) with expert e(x) =
+// w2[e] · act(w13[e] · x + b13[e]) + b2[e]. x, out [T, H] f32 (not overlapping); w13 [E, 2I, H] (gate rows
+// [0, I), up rows [I, 2I)) and w2 [E, H, I] f32, f16 or bf16; b13 [E, 2I], b2 [E, H] f32 (optional);
+// topk_ids [T, k] i32, each checked against E; topk_weights [T, k] f32. Tokens are grouped by expert, so each
+// selected expert's weights are read once per call and unselected experts not at all.
+void fused_moe(const TensorView& x, const TensorView& w13, const TensorView* b13, const TensorView& w2,
+               const TensorView* b2, const TensorView& topk_ids, const TensorView& topk_weights,
+               const FusedMoeParams& params, const TensorView& out);
+
 }  // namespace hipserve

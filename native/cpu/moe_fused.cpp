@@ -1,0 +1,180 @@
+// fused_moe: tokens grouped by expert, then per selected expert two GEMMs (the matmul kernels, which split
+// each over the threads) with the activation between, and a weighted scatter-add into out.
+//
+//   topk_ids [T, k] ──count/sort──► rows of expert e: (token, weight) ...
+//   for each e with rows:  xg = x[tokens]            [n_e, H]
+//                          gu = xg · w13[e]ᵀ + b13[e] [n_e, 2I]
+//                          a  = act(gu)               [n_e, I]
+//                          y  = a · w2[e]ᵀ + b2[e]    [n_e, H]
+//                          out[token] += weight · y
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "checks.h"
+#include "hipserve/ops.h"
+
+namespace hipserve {
+namespace cpu {
+namespace {
+
+struct MoeDims {
+  int64_t tokens, hidden, experts, inter, top_k;
+};
+
+void silu_rows(const float* gu, int64_t rows, int64_t inter, float* act) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* gate = gu + r * 2 * inter;
+    const float* up = gate + inter;
+    float* a = act + r * inter;
+    for (int64_t i = 0; i < inter; ++i) a[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+  }
+}
+
+void swiglu_oai_rows(const float* gu, int64_t rows, int64_t inter, float alpha, float limit, float* act) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* gate = gu + r * 2 * inter;
+    const float* up = gate + inter;
+    float* a = act + r * inter;
+    for (int64_t i = 0; i < inter; ++i) {
+      const float g = std::min(gate[i], limit);
+      const float u = std::min(std::max(up[i], -limit), limit);
+      a[i] = (u + 1.0f) * g / (1.0f + std::exp(-alpha * g));
+    }
+  }
+}
+
+// The 2-D matrix (or 1-D vector) at index e of the leading dimension of `stacked`.
+TensorView slice(const TensorView& stacked, int64_t e) {
+  TensorView v = stacked;
+  v.data = static_cast<char*>(stacked.data) + e * stacked.stride(0) * static_cast<int64_t>(dtype_size(stacked.dtype));
+  v.ndim = stacked.ndim - 1;
+  for (int i = 0; i < v.ndim; ++i) {
+    v.shape[i] = stacked.shape[i + 1];
+    v.strides[i] = stacked.strides[i + 1];
+  }
+  return v;
+}
+
+TensorView matrix(float* data, int64_t rows, int64_t cols) {
+  const int64_t shape[2] = {rows, cols};
+  return make_view(data, DType::f32, 2, shape);
+}
+
+void check_stacked(const TensorView& t, const char* name, int ndim, std::initializer_list<DType> dtypes,
+                   std::initializer_list<int64_t> dims) {
+  check_host_rows(t, name, ndim, dtypes);
+  int d = 0;
+  for (int64_t expected : dims) check_dim(t, name, d++, expected);
+}
+
+MoeDims check_fused_moe(const TensorView& x, const TensorView& w13, const TensorView* b13, const TensorView& w2,
+                        const TensorView* b2, const TensorView& topk_ids, const TensorView& topk_weights,
+                        const FusedMoeParams& params, const TensorView& out) {
+  check_host_rows(x, "x", 2, {DType::f32});
+  check_host_rows(w13, "w13", 3, {DType::f32, DType::f16, DType::bf16});
+  check_host_rows(w2, "w2", 3, {DType::f32, DType::f16, DType::bf16});
+  check_host_rows(topk_ids, "topk_ids", 2, {DType::i32});
+  check_nonempty(x, "x");
+  check_nonempty(w13, "w13");
+  check_nonempty(topk_ids, "topk_ids");
+  MoeDims d{x.size(0), x.size(1), w13.size(0), w13.size(1) / 2, topk_ids.size(1)};
+  HS_CHECK(w13.size(1) % 2 == 0, shape_mismatch, "w13: dim 1 (" << w13.size(1) << ") is not 2 * intermediate size");
+  check_dim(w13, "w13", 2, d.hidden);
+  check_stacked(w2, "w2", 3, {DType::f32, DType::f16, DType::bf16}, {d.experts, d.hidden, d.inter});
+  check_dim(topk_ids, "topk_ids", 0, d.tokens);
+  check_stacked(topk_weights, "topk_weights", 2, {DType::f32}, {d.tokens, d.top_k});
+  check_stacked(out, "out", 2, {DType::f32}, {d.tokens, d.hidden});
+  if (b13) check_stacked(*b13, "b13", 2, {DType::f32}, {d.experts, 2 * d.inter});
+  if (b2) check_stacked(*b2, "b2", 2, {DType::f32}, {d.experts, d.hidden});
+  HS_CHECK(params.activation == MoeActivation::silu || params.activation == MoeActivation::swiglu_oai,
+           invalid_argument, "activation: unknown kind " << static_cast<int>(params.activation));
+  HS_CHECK(std::isfinite(params.alpha) && std::isfinite(params.limit) && params.limit > 0, invalid_argument,
+           "alpha and limit must be finite, limit > 0");
+  HS_CHECK(d.tokens == 1 || out.stride(0) >= d.hidden, invalid_argument, "out: rows overlap");
+  const char* xb = static_cast<const char*>(x.data);
+  const char* ob = static_cast<const char*>(out.data);
+  const int64_t x_bytes = ((d.tokens - 1) * x.stride(0) + d.hidden) * 4;
+  const int64_t o_bytes = ((d.tokens - 1) * out.stride(0) + d.hidden) * 4;
+  HS_CHECK(xb + x_bytes <= ob || ob + o_bytes <= xb, invalid_argument, "out must not overlap x");
+  const int32_t* ids = topk_ids.ptr<int32_t>();
+  for (int64_t t = 0; t < d.tokens; ++t)
+    for (int64_t j = 0; j < d.top_k; ++j) {
+      const int32_t e = ids[t * topk_ids.stride(0) + j * topk_ids.stride(1)];
+      HS_CHECK(e >= 0 && e < d.experts, out_of_bounds,
+               "topk_ids[" << t << ", " << j << "] = " << e << " is not an expert in [0, " << d.experts << ")");
+    }
+  return d;
+}
+
+// Per-call scratch, kept by the calling thread so steady-state calls allocate nothing.
+struct MoeScratch {
+  std::vector<int64_t> offsets;  // [E + 1]: rows of expert e are order[offsets[e], offsets[e + 1])
+  std::vector<int64_t> order;    // [T·k]: flat (token, slot) index t·k + j
+  std::vector<int64_t> cursor;   // [E]: next free place of each expert in order
+  std::vector<float> xg, gu, act, y;
+};
+
+}  // namespace
+}  // namespace cpu
+
+void fused_moe(const TensorView& x, const TensorView& w13, const TensorView* b13, const TensorView& w2,
+               const TensorView* b2, const TensorView& topk_ids, const TensorView& topk_weights,
+               const FusedMoeParams& params, const TensorView& out) {
+  using namespace cpu;
+  const MoeDims d = check_fused_moe(x, w13, b13, w2, b2, topk_ids, topk_weights, params, out);
+  thread_local MoeScratch s;
+  const int64_t pairs = d.tokens * d.top_k;
+  const int32_t* ids = topk_ids.ptr<int32_t>();
+  const float* weights = topk_weights.ptr<float>();
+  auto id_at = [&](int64_t p) { return ids[p / d.top_k * topk_ids.stride(0) + p % d.top_k * topk_ids.stride(1)]; };
+  auto weight_at = [&](int64_t p) {
+    return weights[p / d.top_k * topk_weights.stride(0) + p % d.top_k * topk_weights.stride(1)];
+  };
+
+  s.offsets.assign(static_cast<size_t>(d.experts + 1), 0);
+  for (int64_t p = 0; p < pairs; ++p) ++s.offsets[static_cast<size_t>(id_at(p)) + 1];
+  for (int64_t e = 0; e < d.experts; ++e) s.offsets[e + 1] += s.offsets[e];
+  s.order.resize(static_cast<size_t>(pairs));
+  s.cursor.assign(s.offsets.begin(), s.offsets.end() - 1);
+  for (int64_t p = 0; p < pairs; ++p) s.order[static_cast<size_t>(s.cursor[static_cast<size_t>(id_at(p))]++)] = p;
+
+  int64_t max_rows = 0;
+  for (int64_t e = 0; e < d.experts; ++e) max_rows = std::max(max_rows, s.offsets[e + 1] - s.offsets[e]);
+  s.xg.resize(static_cast<size_t>(max_rows * d.hidden));
+  s.gu.resize(static_cast<size_t>(max_rows * 2 * d.inter));
+  s.act.resize(static_cast<size_t>(max_rows * d.inter));
+  s.y.resize(static_cast<size_t>(max_rows * d.hidden));
+
+  const float* xp = x.ptr<float>();
+  float* op = out.ptr<float>();
+  if (!params.accumulate)
+    for (int64_t t = 0; t < d.tokens; ++t) std::fill_n(op + t * out.stride(0), d.hidden, 0.0f);
+
+  for (int64_t e = 0; e < d.experts; ++e) {
+    const int64_t begin = s.offsets[e], rows = s.offsets[e + 1] - begin;
+    if (rows == 0) continue;
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t token = s.order[begin + r] / d.top_k;
+      std::memcpy(s.xg.data() + r * d.hidden, xp + token * x.stride(0), d.hidden * sizeof(float));
+    }
+    TensorView b13e, b2e;
+    if (b13) b13e = slice(*b13, e);
+    if (b2) b2e = slice(*b2, e);
+    matmul(matrix(s.xg.data(), rows, d.hidden), slice(w13, e), b13 ? &b13e : nullptr,
+           matrix(s.gu.data(), rows, 2 * d.inter));
+    if (params.activation == MoeActivation::silu) silu_rows(s.gu.data(), rows, d.inter, s.act.data());
+    else swiglu_oai_rows(s.gu.data(), rows, d.inter, params.alpha, params.limit, s.act.data());
+    matmul(matrix(s.act.data(), rows, d.inter), slice(w2, e), b2 ? &b2e : nullptr, matrix(s.y.data(), rows, d.hidden));
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t p = s.order[begin + r];
+      const float w = weight_at(p);
+      float* dst = op + p / d.top_k * out.stride(0);
+      const float* src = s.y.data() + r * d.hidden;
+      for (int64_t h = 0; h < d.hidden; ++h) dst[h] += w * src[h];
+    }
+  }
+}
+
+}  // namespace hipserve

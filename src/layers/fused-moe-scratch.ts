@@ -1,0 +1,75 @@
+import type { TensorArg } from '../../bindings/tensor.js';
+import type { GatedMlpScratch } from './gated-mlp.js';
+
+export interface MoeScratchDims {
+  readonly hiddenSize: number;
+  readonly numExperts: number;
+  readonly topK: number;
+  /** Shared experts' intermediate size (0 without). */
+  readonly sharedIntermediateSize: number;
+}
+
+/** What an MoE block writes for a step of T tokens, as kernel arguments. */
+export interface MoeStepViews {
+  readonly numTokens: number;
+  /** [T, E] router logits. */
+  readonly logits: TensorArg;
+  /** [T, k] i32 and f32. */
+  readonly topkIds: TensorArg;
+  readonly topkWeights: TensorArg;
+  /** [T, H]: the block's output before it is copied onto an aliased out. */
+  readonly out: TensorArg;
+  readonly shared: GatedMlpScratch;
+}
+
+/**
+ * Scratch shared by the MoE blocks of one model (they run one after another). Grows to the largest step seen,
+ * at least doubling, and keeps the views of the last step size, so a steady state allocates nothing.
+ */
+export class MoeScratch {
+  private capacity = 0;
+  private logits = new Float32Array(0);
+  private topkIds = new Int32Array(0);
+  private topkWeights = new Float32Array(0);
+  private out = new Float32Array(0);
+  private gateUp = new Float32Array(0);
+  private act = new Float32Array(0);
+  private last: MoeStepViews | null = null;
+
+  constructor(readonly dims: MoeScratchDims) {}
+
+  views(numTokens: number): MoeStepViews {
+    if (numTokens > this.capacity) this.grow(Math.max(numTokens, 2 * this.capacity));
+    if (this.last?.numTokens !== numTokens) this.last = this.makeViews(numTokens);
+    return this.last;
+  }
+
+  private grow(n: number): void {
+    const { hiddenSize: h, numExperts: e, topK: k, sharedIntermediateSize: i } = this.dims;
+    this.logits = new Float32Array(n * e);
+    this.topkIds = new Int32Array(n * k);
+    this.topkWeights = new Float32Array(n * k);
+    this.out = new Float32Array(n * h);
+    this.gateUp = new Float32Array(n * 2 * i);
+    this.act = new Float32Array(n * i);
+    this.capacity = n;
+    this.last = null;
+  }
+
+  private makeViews(t: number): MoeStepViews {
+    const { hiddenSize: h, numExperts: e, topK: k, sharedIntermediateSize: i } = this.dims;
+    return {
+      numTokens: t,
+      logits: { data: this.logits, dtype: 'f32', shape: [t, e] },
+      topkIds: { data: this.topkIds, dtype: 'i32', shape: [t, k] },
+      topkWeights: { data: this.topkWeights, dtype: 'f32', shape: [t, k] },
+      out: { data: this.out, dtype: 'f32', shape: [t, h] },
+      shared: {
+        gate: { data: this.gateUp, dtype: 'f32', shape: [t, i], strides: [2 * i, 1] },
+        up: { data: this.gateUp.subarray(i), dtype: 'f32', shape: [t, i], strides: [2 * i, 1] },
+        gateUp: { data: this.gateUp, dtype: 'f32', shape: [t, 2 * i] },
+        act: { data: this.act, dtype: 'f32', shape: [t, i] },
+      },
+    };
+  }
+}
