@@ -57,8 +57,9 @@ describe.each(VARIANTS)('MlaAttention ($name)', ({ qLora, rope, interleave }) =>
   const shape = { hidden: HIDDEN, heads: HEADS, qLoraRank: qLora, kvLoraRank: KV_LORA, nope: NOPE, rope: ROPE, v: V,
     eps: 1e-5, scale: (NOPE + ROPE) ** -0.5 * mscale * mscale, invFreq, attentionFactor, interleave };
 
-  it('matches the decompressed (transformers) form over steps mixing prefill chunks and decodes', () => {
-    const attn = new MlaAttention(ops, weights, 'attn', config, dims, new MlaRotary(ops, config, ROPE, 64));
+  it.each([true, false])('matches the decompressed (transformers) form over steps mixing prefill chunks and decodes (expandPrefill %s)', (expandPrefill) => {
+    const attn = new MlaAttention(ops, weights, 'attn', config, dims, new MlaRotary(ops, config, ROPE, 64),
+      { expandPrefill });
     attn.cache = new MlaLatentCache(16, BLOCK, latentDim(dims));
     const scratch = new MlaScratch(dims, 2);
     const seqs = new PagedSequences(16, BLOCK, 8);

@@ -8,7 +8,8 @@ import { RmsNorm } from '../rms-norm.js';
 import { matmulWeightArg, requireWeight, weightAsF32 } from '../weight-tensors.js';
 import type { AttentionMetadata } from './attention-metadata.js';
 import { latentDim, type MlaDims, mlaSoftmaxScale, qkHeadDim } from './mla-dims.js';
-import { type AbsorbedKvB, loadAbsorbedKvB, weightRows } from './mla-kv-b-proj.js';
+import { type KvBProjHeads, loadKvBProjHeads, weightRows } from './mla-kv-b-proj.js';
+import { MlaExpandedPrefill } from './mla-expanded-prefill.js';
 import type { MlaLatentCache } from './mla-latent-cache.js';
 import type { MlaRotary } from './mla-rotary.js';
 import type { MlaStepViews } from './mla-scratch.js';
@@ -18,20 +19,26 @@ interface QueryProjection {
   forward(x: TensorArg, s: MlaStepViews): void;
 }
 
+export interface MlaAttentionOptions {
+  /** Steps holding a prefill chunk attend through the decompressed keys and values (default true). */
+  expandPrefill?: boolean;
+}
+
 /**
- * Multi-head latent attention with weight absorption: each token caches only its latent (roped k_pe and the
- * normalized c_kv); queries are moved into the latent space (q_nope·W_UK), attend to the latents as one shared
- * KV head (MQA, the latent serving as both key and value), and the result leaves it through W_UV. Prefill chunks
- * and decodes run the same way, so the cache is never decompressed.
+ * Multi-head latent attention. Each token caches only its latent (roped k_pe and the normalized c_kv). Decode
+ * steps absorb kv_b_proj into the queries: q_nope·W_UK moves them into the latent space, they attend to the latents
+ * as one shared KV head (MQA, the latent serving as both key and value), and the result leaves it through W_UV, so
+ * the cache is never decompressed per step. Steps with a prefill chunk take the expanded form (MlaExpandedPrefill).
  */
 export class MlaAttention {
   private readonly query: QueryProjection;
   private readonly kvAPe: Linear;
   private readonly kvACkv: Linear;
   private readonly kvANorm: RmsNorm;
-  private readonly kvB: AbsorbedKvB;
+  private readonly kvB: KvBProjHeads;
   private readonly oProj: Linear;
   private readonly options: AttentionOptions;
+  private readonly prefill: MlaExpandedPrefill | null;
   cache: MlaLatentCache | null = null;
 
   constructor(
@@ -41,6 +48,7 @@ export class MlaAttention {
     config: ModelConfig,
     readonly dims: MlaDims,
     private readonly rotary: MlaRotary,
+    options: MlaAttentionOptions = {},
   ) {
     const { hiddenSize: hidden, attentionBias: bias, rmsNormEps: eps } = config;
     const { numHeads: h, kvLoraRank: l, qkRopeHeadDim: r, qLoraRank } = dims;
@@ -67,9 +75,11 @@ export class MlaAttention {
     this.kvACkv = new Linear(ops, weightRows(kvA, 0, l), kvABias?.subarray(0, l) ?? null);
     this.kvAPe = new Linear(ops, weightRows(kvA, l, l + r), kvABias?.subarray(l) ?? null);
     this.kvANorm = RmsNorm.load(ops, weights, `${prefix}.kv_a_layernorm.weight`, l, eps);
-    this.kvB = loadAbsorbedKvB(weights, `${prefix}.kv_b_proj.weight`, dims);
+    this.kvB = loadKvBProjHeads(weights, `${prefix}.kv_b_proj.weight`, dims);
     this.oProj = Linear.load(ops, weights, `${prefix}.o_proj`, h * dims.vHeadDim, hidden, bias);
     this.options = { scale: mlaSoftmaxScale(config, dims) };
+    this.prefill = (options.expandPrefill ?? true) && MlaExpandedPrefill.serves(dims)
+      ? new MlaExpandedPrefill(ops, dims, this.kvB, this.options) : null;
   }
 
   /** x [T, hidden] → out [T, hidden]; out may be x, which is read only before o_proj writes. */
@@ -77,8 +87,11 @@ export class MlaAttention {
     if (!this.cache) throw new HipserveError('engine_error', 'forward before allocateKvCache');
     const { ops, dims } = this;
     const lat = latentDim(dims);
+    const expand = this.prefill !== null && meta.numTokens > meta.seqLens.shape[0]!;
     this.query.forward(x, s);
-    for (let h = 0; h < dims.numHeads; h++) ops.matmul(s.qNopeOf[h]!, this.kvB.ukT[h]!, null, s.qLatentOf[h]!);
+    if (!expand) {
+      for (let h = 0; h < dims.numHeads; h++) ops.matmul(s.qNopeOf[h]!, this.kvB.ukT[h]!, null, s.qLatentOf[h]!);
+    }
     this.copyQueryRope(s);
     this.kvAPe.forward(x, s.kPe);
     this.kvACkv.forward(x, s.cKv);
@@ -86,9 +99,13 @@ export class MlaAttention {
     this.rotary.forward(positions, s.qAbs, s.latent, lat);
     const { latent } = this.cache;
     ops.reshapeAndCache(s.latentTokens, s.latentTokens, latent, latent, meta.slotMapping);
-    ops.pagedAttention(s.qAbsHeads, latent, latent, meta.queryStartLoc, meta.seqLens, meta.blockTables, this.options,
-      s.attnLatHeads);
-    for (let h = 0; h < dims.numHeads; h++) ops.matmul(s.attnLatentOf[h]!, this.kvB.uv[h]!, null, s.attnOutOf[h]!);
+    if (expand) {
+      this.prefill!.forward(s, this.cache, meta);
+    } else {
+      ops.pagedAttention(s.qAbsHeads, latent, latent, meta.queryStartLoc, meta.seqLens, meta.blockTables,
+        this.options, s.attnLatHeads);
+      for (let h = 0; h < dims.numHeads; h++) ops.matmul(s.attnLatentOf[h]!, this.kvB.uv[h]!, null, s.attnOutOf[h]!);
+    }
     this.oProj.forward(s.attnOut, out);
   }
 

@@ -5,21 +5,24 @@ import { matmulWeightArg, requireWeight, weightAsF32 } from '../weight-tensors.j
 import type { MlaDims } from './mla-dims.js';
 
 /**
- * kv_b_proj [H·(nope + v), kv_lora_rank] split per head for weight absorption. Head h's rows are W_UK [nope, kv_lora]
- * then W_UV [v, kv_lora]; as matmul weights (out = x·wᵀ):
- *   ukT[h] = W_UKᵀ, a transposed f32 copy:  q_latent = q_nope · W_UK
- *   uv[h]  = W_UV, a view of the stored rows: out_h   = attention's latent · W_UVᵀ
+ * kv_b_proj [H·(nope + v), kv_lora_rank] split per head. Head h's rows are W_UK [nope, kv_lora] then
+ * W_UV [v, kv_lora]; as matmul weights (out = x·wᵀ):
+ *   uk[h]  = W_UK, a view of the stored rows: k_nope   = c_kv · W_UKᵀ  (expanded prefill)
+ *   ukT[h] = W_UKᵀ, a transposed f32 copy:    q_latent = q_nope · W_UK  (absorption)
+ *   uv[h]  = W_UV, a view of the stored rows: v = c_kv · W_UVᵀ, or out_h = attention's latent · W_UVᵀ
  */
-export interface AbsorbedKvB {
+export interface KvBProjHeads {
+  readonly uk: readonly TensorArg[];
   readonly ukT: readonly TensorArg[];
   readonly uv: readonly TensorArg[];
 }
 
-export function loadAbsorbedKvB(weights: WeightSource, name: string, dims: MlaDims): AbsorbedKvB {
+export function loadKvBProjHeads(weights: WeightSource, name: string, dims: MlaDims): KvBProjHeads {
   const { numHeads: h, kvLoraRank: l, qkNopeHeadDim: nope, vHeadDim: v } = dims;
   const w = requireWeight(weights, name, [h * (nope + v), l]);
   matmulWeightArg(w);
   const values = weightAsF32(w);
+  const uk: TensorArg[] = [];
   const ukT: TensorArg[] = [];
   const uv: TensorArg[] = [];
   for (let head = 0; head < h; head++) {
@@ -28,10 +31,11 @@ export function loadAbsorbedKvB(weights: WeightSource, name: string, dims: MlaDi
     for (let i = 0; i < nope; i++) {
       for (let j = 0; j < l; j++) t[j * nope + i] = values[(first + i) * l + j]!;
     }
+    uk.push(weightRows(w, first, first + nope));
     ukT.push({ data: t, dtype: 'f32', shape: [l, nope] });
     uv.push(weightRows(w, first + nope, first + nope + v));
   }
-  return { ukT, uv };
+  return { uk, ukT, uv };
 }
 
 /** Rows [start, end) of a 2-D weight in its stored dtype, without copying. */

@@ -28,6 +28,7 @@ export interface MlaStepViews {
   readonly qAbsData: Float32Array;
   readonly attnLatHeads: TensorArg;
   readonly attnOut: TensorArg;
+  readonly attnOutData: Float32Array;
   /** Per head h: [T, nope] of q, [T, kv_lora] of qAbs and attnLat, [T, v] of attnOut. */
   readonly qNopeOf: readonly TensorArg[];
   readonly qLatentOf: readonly TensorArg[];
@@ -94,6 +95,7 @@ export class MlaScratch {
       qAbsData: this.qAbs,
       attnLatHeads: f32(this.attnLat, [t, h, lat]),
       attnOut: f32(this.attnOut, [t, h * v]),
+      attnOutData: this.attnOut,
       qNopeOf: perHead(this.q, qk, 0, nope),
       qLatentOf: perHead(this.qAbs, lat, r, l),
       attnLatentOf: perHead(this.attnLat, lat, r, l),
