@@ -1,6 +1,8 @@
 import type { MoeRouteOptions } from '../../bindings/addon.js';
 import { ModelFileError } from '../errors.js';
 import type { ModelConfig } from '../loader/model-config.js';
+import type { FusedMoeSpec } from './fused-moe.js';
+import { MoeScratch } from './fused-moe-scratch.js';
 
 /** The MoE fields of a config.json (under the names each family uses), read from ModelConfig.raw. */
 export interface MoeConfig {
@@ -51,4 +53,30 @@ export function moeConfig(config: ModelConfig): MoeConfig {
 export function groupedSigmoidRouter(moe: MoeConfig): MoeRouteOptions {
   return { router: 'sigmoid_grouped', topK: moe.topK, renormalize: moe.normTopkProb, numGroups: moe.numGroups,
     topkGroups: moe.topkGroups, routedScalingFactor: moe.routedScalingFactor };
+}
+
+/**
+ * The spec most families share: a `gate` router with softmax → top-k, experts under `experts` stored per expert
+ * as gate_proj/up_proj/down_proj, silu, no shared experts. Families override what differs.
+ */
+export function baseMoeSpec(config: ModelConfig, moe: MoeConfig): FusedMoeSpec {
+  return {
+    hiddenSize: config.hiddenSize,
+    numExperts: moe.numExperts,
+    intermediateSize: moe.expertIntermediateSize,
+    route: { router: 'softmax_topk', topK: moe.topK, renormalize: moe.normTopkProb },
+    routerName: 'gate',
+    routerBias: false,
+    correctionBias: false,
+    expertsName: 'experts',
+    experts: { kind: 'perExpert', gate: 'gate_proj', up: 'up_proj', down: 'down_proj' },
+    activation: { activation: 'silu' },
+    sharedExperts: null,
+  };
+}
+
+/** Scratch for the MoE blocks of one model built from `spec`. */
+export function moeScratchFor(spec: FusedMoeSpec): MoeScratch {
+  return new MoeScratch({ hiddenSize: spec.hiddenSize, numExperts: spec.numExperts, topK: spec.route.topK,
+    sharedIntermediateSize: spec.sharedExperts?.intermediateSize ?? 0 });
 }

@@ -1,8 +1,12 @@
 import type { ModelConfig } from '../loader/model-config.js';
 import { DeepseekV3ForCausalLM } from './deepseek-v3.js';
+import { glm4MoeVariant } from './glm4-moe.js';
+import { gptOssVariant } from './gpt-oss.js';
 import { LlamaForCausalLM } from './llama.js';
 import type { LlamaVariant } from './llama-variant.js';
+import { mixtralVariant } from './mixtral.js';
 import { ModelRegistry } from './model-registry.js';
+import { qwen3MoeVariant } from './qwen3-moe.js';
 
 const LLAMA_FAMILY: Readonly<Record<string, (config: ModelConfig) => LlamaVariant>> = {
   LlamaForCausalLM: (c) => ({ qkvBias: c.attentionBias, oBias: c.attentionBias, mlpBias: c.raw.mlp_bias === true,
@@ -10,6 +14,10 @@ const LLAMA_FAMILY: Readonly<Record<string, (config: ModelConfig) => LlamaVarian
   MistralForCausalLM: () => ({ qkvBias: false, oBias: false, mlpBias: false, qkNorm: false }),
   Qwen2ForCausalLM: () => ({ qkvBias: true, oBias: false, mlpBias: false, qkNorm: false }),
   Qwen3ForCausalLM: (c) => ({ qkvBias: c.attentionBias, oBias: c.attentionBias, mlpBias: false, qkNorm: true }),
+  Qwen3MoeForCausalLM: qwen3MoeVariant,
+  MixtralForCausalLM: mixtralVariant,
+  Glm4MoeForCausalLM: glm4MoeVariant,
+  GptOssForCausalLM: gptOssVariant,
 };
 
 /** A registry holding hipserve's own model implementations, before any general plugin overrides them. */

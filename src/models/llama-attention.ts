@@ -8,6 +8,7 @@ import { MhaAttention } from '../layers/attention/mha-attention.js';
 import type { PagedKvCache } from '../layers/attention/paged-kv-cache.js';
 import { Linear } from '../layers/linear.js';
 import { RmsNorm } from '../layers/rms-norm.js';
+import { requireWeight, weightAsF32 } from '../layers/weight-tensors.js';
 import type { RotaryEmbedding } from '../layers/rotary/rotary-embedding.js';
 import type { LlamaVariant } from './llama-variant.js';
 import type { StepViews } from './step-buffers.js';
@@ -37,6 +38,7 @@ export class LlamaAttention {
     config: ModelConfig,
     variant: LlamaVariant,
     private readonly rotary: RotaryEmbedding,
+    slidingWindow: number | null = config.slidingWindow,
   ) {
     const { hiddenSize: h, numAttentionHeads: hq, numKeyValueHeads: hk, headDim: d } = config;
     this.qProj = Linear.load(ops, weights, `${prefix}.q_proj`, h, hq * d, variant.qkvBias);
@@ -45,7 +47,8 @@ export class LlamaAttention {
     this.oProj = Linear.load(ops, weights, `${prefix}.o_proj`, hq * d, h, variant.oBias);
     this.qNorm = variant.qkNorm ? RmsNorm.load(ops, weights, `${prefix}.q_norm.weight`, d, config.rmsNormEps) : null;
     this.kNorm = variant.qkNorm ? RmsNorm.load(ops, weights, `${prefix}.k_norm.weight`, d, config.rmsNormEps) : null;
-    this.attn = new MhaAttention(ops, { numHeads: hq, numKvHeads: hk, headDim: d, slidingWindow: config.slidingWindow });
+    const sinks = variant.attentionSinks ? weightAsF32(requireWeight(weights, `${prefix}.sinks`, [hq])) : undefined;
+    this.attn = new MhaAttention(ops, { numHeads: hq, numKvHeads: hk, headDim: d, slidingWindow, sinks });
   }
 
   /** x [T, H] → out [T, H]; out may be x, which is read only before o_proj writes. */

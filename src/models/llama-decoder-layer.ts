@@ -5,24 +5,25 @@ import { GatedMlp } from '../layers/gated-mlp.js';
 import { RmsNorm } from '../layers/rms-norm.js';
 import type { RotaryEmbedding } from '../layers/rotary/rotary-embedding.js';
 import { LlamaAttention, type LayerStep } from './llama-attention.js';
-import type { LlamaVariant } from './llama-variant.js';
+import type { FeedForward, LlamaVariant } from './llama-variant.js';
 
 /** One pre-norm block: h += attn(norm(h)); h += mlp(norm(h)), with the residual stream kept apart. */
 export class LlamaDecoderLayer {
   readonly selfAttn: LlamaAttention;
   private readonly inputNorm: RmsNorm;
   private readonly postAttentionNorm: RmsNorm;
-  private readonly mlp: GatedMlp;
+  private readonly mlp: FeedForward;
 
   constructor(ops: NativeOps, weights: WeightSource, index: number, config: ModelConfig, variant: LlamaVariant,
     rotary: RotaryEmbedding) {
     const prefix = `model.layers.${index}`;
     const { hiddenSize: h, rmsNormEps: eps } = config;
     this.inputNorm = RmsNorm.load(ops, weights, `${prefix}.input_layernorm.weight`, h, eps);
-    this.selfAttn = new LlamaAttention(ops, weights, `${prefix}.self_attn`, config, variant, rotary);
+    this.selfAttn = new LlamaAttention(ops, weights, `${prefix}.self_attn`, config, variant, rotary,
+      variant.slidingWindowOf?.(index));
     this.postAttentionNorm = RmsNorm.load(ops, weights, `${prefix}.post_attention_layernorm.weight`, h, eps);
-    this.mlp = GatedMlp.load(ops, weights, `${prefix}.mlp`, h, config.intermediateSize, config.hiddenAct,
-      variant.mlpBias);
+    this.mlp = variant.feedForward?.({ ops, weights, config, index, prefix }) ?? denseMlp(
+      GatedMlp.load(ops, weights, `${prefix}.mlp`, h, config.intermediateSize, config.hiddenAct, variant.mlpBias));
   }
 
   /**
@@ -30,10 +31,14 @@ export class LlamaDecoderLayer {
    * this block's output, likewise.
    */
   forward(step: LayerStep): void {
-    const { hidden, residual, mlp } = step.views;
+    const { hidden, residual } = step.views;
     this.inputNorm.forwardWithResidual(hidden, residual);
     this.selfAttn.forward(hidden, hidden, step);
     this.postAttentionNorm.forwardWithResidual(hidden, residual);
-    this.mlp.forward(hidden, hidden, mlp);
+    this.mlp.forward(hidden, hidden, step);
   }
+}
+
+function denseMlp(mlp: GatedMlp): FeedForward {
+  return { forward: (x, out, step) => mlp.forward(x, out, step.views.mlp) };
 }

@@ -11,6 +11,8 @@ export interface MhaAttentionParams {
   scale?: number;
   /** > 0: a query at position p sees keys at positions > p - slidingWindow. */
   slidingWindow?: number | null;
+  /** [numHeads]: one extra logit per head in each softmax denominator (gpt-oss). */
+  sinks?: Float32Array;
 }
 
 /**
@@ -26,6 +28,7 @@ export class MhaAttention {
   ) {
     this.options = { scale: params.scale ?? 1 / Math.sqrt(params.headDim) };
     if (params.slidingWindow && params.slidingWindow > 0) this.options.slidingWindow = params.slidingWindow;
+    if (params.sinks) this.options.sinks = { data: params.sinks, dtype: 'f32', shape: [params.numHeads] };
   }
 
   /** q [T, Hq, D], k and v [T, Hk, D] (RoPE already applied) → out [T, Hq, D]. */
