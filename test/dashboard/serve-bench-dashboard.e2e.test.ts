@@ -57,7 +57,8 @@ describe.skipIf(missingShared(MODEL) || missingBuild())('bench serve on stories2
       expect(m.mean_ttft_ms).toBeCloseTo(ms(m.ttfts), 6);
       expect(m.mean_e2el_ms).toBeCloseTo(ms(m.latencies), 6);
       expect(m.mean_tpot_ms).toBeCloseTo(ms(m.latencies.map((l: number, i: number) => (l - m.ttfts[i]) / 15)), 6);
-      expect(m.itls.every((gaps: number[]) => gaps.length === 15)).toBe(true);
+      // A chunk may carry several tokens when the server falls behind, so gaps are at most one per token after the first.
+      for (const gaps of m.itls as number[][]) expect(gaps.length).toBeLessThanOrEqual(15);
       expect(m.output_throughput).toBeCloseTo((PROMPTS * 16) / m.duration, 6);
       for (const key of ['median', 'p90', 'p99']) for (const metric of ['ttft', 'tpot', 'itl', 'e2el']) expect(m[`${key}_${metric}_ms`]).toBeGreaterThan(0);
     }
