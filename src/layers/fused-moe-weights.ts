@@ -39,17 +39,14 @@ export function loadExpertStack(weights: WeightSource, prefix: string, dims: Exp
     return { w13: matmulWeightArg(requireWeight(weights, `${prefix}.gate_up_proj`, [e, 2 * i, h])),
       w2: matmulWeightArg(requireWeight(weights, `${prefix}.down_proj`, [e, h, i])), b13: null, b2: null };
   }
-  const parts = (e2: number): WeightTensor[] => [
-    requireWeight(weights, `${prefix}.${e2}.${layout.gate}.weight`, [i, h]),
-    requireWeight(weights, `${prefix}.${e2}.${layout.up}.weight`, [i, h]),
-  ];
-  const downs = Array.from({ length: e }, (_, x) => requireWeight(weights, `${prefix}.${x}.${layout.down}.weight`, [h, i]));
-  return {
-    w13: stack(Array.from({ length: e }, (_, x) => parts(x)).flat(), [e, 2 * i, h]),
-    w2: stack(downs, [e, h, i]),
-    b13: null,
-    b2: null,
-  };
+  const gateUps: WeightTensor[] = [];
+  const downs: WeightTensor[] = [];
+  for (let x = 0; x < e; x++) {
+    gateUps.push(requireWeight(weights, `${prefix}.${x}.${layout.gate}.weight`, [i, h]),
+      requireWeight(weights, `${prefix}.${x}.${layout.up}.weight`, [i, h]));
+    downs.push(requireWeight(weights, `${prefix}.${x}.${layout.down}.weight`, [h, i]));
+  }
+  return { w13: stack(gateUps, [e, 2 * i, h]), w2: stack(downs, [e, h, i]), b13: null, b2: null };
 }
 
 /** Concatenates same-dtype tensors into one of `shape`. */

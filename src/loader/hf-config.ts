@@ -7,12 +7,14 @@ type Json = Record<string, unknown>;
 const ARCHITECTURE_OF_MODEL_TYPE: ReadonlyMap<string, string> = new Map([
   ['llama', 'LlamaForCausalLM'], ['mistral', 'MistralForCausalLM'],
   ['qwen2', 'Qwen2ForCausalLM'], ['qwen3', 'Qwen3ForCausalLM'],
+  ['qwen3_moe', 'Qwen3MoeForCausalLM'], ['mixtral', 'MixtralForCausalLM'], ['glm4_moe', 'Glm4MoeForCausalLM'],
+  ['gpt_oss', 'GptOssForCausalLM'],
 ]);
 
 /** transformers' per-model default of tie_word_embeddings (PretrainedConfig's own default is true). */
 const TIED_BY_DEFAULT: ReadonlyMap<string, boolean> = new Map([
   ['llama', false], ['mistral', false], ['mixtral', false], ['qwen2', false], ['qwen2_moe', false], ['qwen3', false],
-  ['qwen3_moe', false], ['phi3', false], ['deepseek_v3', false], ['gpt_oss', false],
+  ['qwen3_moe', false], ['glm4_moe', false], ['phi3', false], ['deepseek_v3', false], ['gpt_oss', false],
   ['gemma', true], ['gemma2', true], ['gemma3_text', true],
 ]);
 
@@ -66,7 +68,7 @@ export function hfToModelConfig(json: unknown, file: string, generationConfig?: 
     tieWordEmbeddings: r.bool('tie_word_embeddings') ?? text.bool('tie_word_embeddings') ?? TIED_BY_DEFAULT.get(modelType) ?? true,
     hiddenAct,
     attentionBias: text.bool('attention_bias') ?? modelType === 'qwen2',
-    qkNorm: modelType === 'qwen3' || modelType === 'qwen3_moe',
+    qkNorm: modelType === 'qwen3' || modelType === 'qwen3_moe' || (modelType === 'glm4_moe' && text.bool('use_qk_norm') === true),
     slidingWindow: text.bool('use_sliding_window') === false || !slidingWindow || slidingWindow <= 0 ? null : slidingWindow,
     bosTokenId: text.tokenIds('bos_token_id')[0] ?? null,
     eosTokenIds: [...new Set([...text.tokenIds('eos_token_id'), ...eosOf(generationConfig, file)])],

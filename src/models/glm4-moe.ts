@@ -22,7 +22,7 @@ export function glm4MoeVariant(config: ModelConfig): LlamaVariant {
   const scratch = moeScratchFor(spec);
   const firstSparse = typeof config.raw.first_k_dense_replace === 'number' ? config.raw.first_k_dense_replace : 0;
   return {
-    qkvBias: config.attentionBias, oBias: false, mlpBias: false, qkNorm: config.raw.use_qk_norm === true,
+    qkvBias: config.attentionBias, oBias: false, mlpBias: false, qkNorm: config.qkNorm,
     feedForward: ({ ops, weights, index, prefix }) =>
       (index >= firstSparse ? FusedMoe.load(ops, weights, `${prefix}.mlp`, spec, scratch) : null),
   };
