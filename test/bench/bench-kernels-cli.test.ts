@@ -14,7 +14,7 @@ const run = promisify(execFile);
 // The full kernel bench takes about a minute on two cores: run it with HIPSERVE_SLOW_BENCH=1.
 const skip = missingBuild() || (process.env.HIPSERVE_SLOW_BENCH !== '1' && 'set HIPSERVE_SLOW_BENCH=1 to run the kernel benchmark (about a minute)');
 
-describe.skipIf(skip)('hipserve bench kernels', () => {
+describe.skipIf(skip)(`hipserve bench kernels${skip ? ` — skipped: ${skip}` : ''}`, () => {
   it('saves the kernel results in the one result schema', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hipserve-kernels-'));
     const { stdout } = await run(process.execPath, [repoPath('bin/hipserve.js'), 'bench', 'kernels', '--threads', '2',

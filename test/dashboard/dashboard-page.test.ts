@@ -5,7 +5,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { writeDashboard, type WrittenDashboard } from '../../src/dashboard/write-dashboard.js';
-import { dumpDom, missingChromium, screenshot } from './helpers/chromium.js';
+import { chromiumTitle, dumpDom, missingChromium, screenshot } from './helpers/chromium.js';
 import { differingPixels, pixelsOfColor, readPng } from './helpers/png.js';
 import { sampleResult, serveRun } from './helpers/sample-results.js';
 
@@ -32,7 +32,7 @@ function writeSampleResults(dir: string): string[] {
   });
 }
 
-describe.skipIf(missingChromium())('the dashboard page in headless Chromium', () => {
+describe.skipIf(missingChromium())(chromiumTitle('the dashboard page in headless Chromium'), () => {
   let dir: string;
   let page: string;
   let written: WrittenDashboard;

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { missingShared, repoPath, sharedPath } from '../helpers/shared-data.js';
 import { missingBuild, startCliServer, type CliServer } from '../server/helpers/cli-server.js';
-import { dumpDom, missingChromium, screenshot } from './helpers/chromium.js';
+import { chromiumTitle, dumpDom, missingChromium, screenshot } from './helpers/chromium.js';
 import { differingPixels, pixelsOfColor, readPng } from './helpers/png.js';
 
 const run = promisify(execFile);
@@ -83,7 +83,7 @@ describe.skipIf(missingShared(MODEL) || missingBuild())('bench serve on stories2
     expect(r.results).toMatchObject({ questions: labels.length, correct, accuracy: correct / labels.length });
   });
 
-  it.skipIf(missingChromium())('builds a dashboard whose throughput-latency curve draws in headless Chromium', async () => {
+  it.skipIf(missingChromium())(chromiumTitle('builds a dashboard whose throughput-latency curve draws in headless Chromium'), async () => {
     const page = path.join(dir, 'dashboard.html');
     const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => path.join(dir, f));
     const stdout = await hipserve('dashboard', ...files, '-o', page);

@@ -24,6 +24,12 @@ export function missingChromium(): string | false {
   return findChromium() ? false : 'chromium is not installed (Debian: apt-get install chromium; or set CHROMIUM_PATH)';
 }
 
+/** A test title that says why it is skipped where Chromium is absent. */
+export function chromiumTitle(title: string): string {
+  const missing = missingChromium();
+  return missing ? `${title} — skipped: ${missing}` : title;
+}
+
 export interface PageOptions {
   readonly width?: number;
   readonly height?: number;
