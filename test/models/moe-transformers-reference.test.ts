@@ -56,4 +56,34 @@ describe.each(MODELS)('%s matches transformers', (name, architecture, what) => {
     }
     model.dispose();
   });
+
+  it('batched: one prompt chunked around the other, then both decoded in the same steps', async () => {
+    const reference = JSON.parse(readFileSync(path.join(dir, 'reference.json'), 'utf8')) as { cases: ReferenceCase[] };
+    const { model } = await loadCausalLM(dir, { platform: new CpuPlatform(), registry: createModelRegistry(),
+      maxNumBatchedTokens: 32 });
+    model.allocateKvCache(64, 4);
+    const seqs = new PagedSequences(64, 4, 16);
+    const [a, b] = reference.cases as [ReferenceCase, ReferenceCase];
+    const v = model.config.vocabSize;
+    seqs.add(0, a.prompt);
+    seqs.add(1, b.prompt);
+    const half = Math.ceil(a.prompt.length / 2);
+    model.forward(seqs.step([{ id: 0, count: half }]));
+    let logits = model.forward(seqs.step([{ id: 1, count: b.prompt.length }, { id: 0, count: a.prompt.length - half }]));
+    const row = (r: number): Float32Array => logits.subarray(r * v, (r + 1) * v);
+    expect(maxViolation(row(0), b.last_logits, 1e-3, 1e-3)).toBeLessThanOrEqual(1);
+    expect(maxViolation(row(1), a.last_logits, 1e-3, 1e-3)).toBeLessThanOrEqual(1);
+    const generated: [number[], number[]] = [[], []];
+    while (generated[0].length < a.greedy.length) {
+      for (const [r, id] of [[0, 1], [1, 0]] as const) {
+        const next = argmax(row(r));
+        generated[id].push(next);
+        seqs.append(id, next);
+      }
+      logits = model.forward(seqs.step([{ id: 1, count: 1 }, { id: 0, count: 1 }]));
+    }
+    expect(generated).toEqual([a.greedy, b.greedy]);
+    expect(maxViolation(row(1), a.final_logits, 1e-3, 1e-3)).toBeLessThanOrEqual(1);
+    model.dispose();
+  });
 });
