@@ -50,9 +50,9 @@ void topk_softmax_row(const float* logits, int64_t e_count, const MoeRouteParams
   for (int32_t j = 0; j < p.top_k; ++j) weights[j] = static_cast<float>(weights[j] / sum);
 }
 
-// scratch: 2E (scores, choice) + num_groups floats.
+// scratch: 2E (scores, choice) + num_groups floats; kept: topk_groups.
 void sigmoid_grouped_row(const float* logits, const float* bias, int64_t e_count, const MoeRouteParams& p,
-                         float* scratch, int32_t* ids, float* weights) {
+                         float* scratch, int32_t* kept, int32_t* ids, float* weights) {
   float* score = scratch;
   float* choice = scratch + e_count;
   float* group_score = scratch + 2 * e_count;
@@ -68,12 +68,11 @@ void sigmoid_grouped_row(const float* logits, const float* bias, int64_t e_count
     group_score[g] = 0;
     for (int64_t i = 0; i < n; ++i) group_score[g] += choice[g * group_size + best[i]];
   }
-  std::vector<int32_t> kept(static_cast<size_t>(p.topk_groups));
-  top_k_indices(group_score, p.num_groups, p.topk_groups, kAll, kept.data());
+  top_k_indices(group_score, p.num_groups, p.topk_groups, kAll, kept);
   // As transformers does, experts of dropped groups compete with a choice score of 0.
   for (int64_t e = 0; e < e_count; ++e) {
     const int32_t g = static_cast<int32_t>(e / group_size);
-    if (std::find(kept.begin(), kept.end(), g) == kept.end()) choice[e] = 0.0f;
+    if (std::find(kept, kept + p.topk_groups, g) == kept + p.topk_groups) choice[e] = 0.0f;
   }
   top_k_indices(choice, e_count, p.top_k, kAll, ids);
   double chosen = 0;
@@ -130,8 +129,11 @@ void moe_route(const TensorView& logits, const TensorView* correction_bias, cons
   float* weights = topk_weights.ptr<float>();
   const int64_t ls = logits.stride(0), is = topk_ids.stride(0), ws = topk_weights.stride(0);
   parallel_for(t_count, std::max<int64_t>(1, 4096 / e_count), [&](int64_t b, int64_t e) {
-    const int64_t groups = params.router == MoeRouter::sigmoid_grouped ? params.num_groups : 0;
-    std::vector<float> scratch(static_cast<size_t>(2 * e_count + groups));
+    const bool grouped = params.router == MoeRouter::sigmoid_grouped;
+    thread_local std::vector<float> scratch;  // reused by later calls on this thread
+    thread_local std::vector<int32_t> kept;
+    scratch.resize(static_cast<size_t>(2 * e_count + (grouped ? params.num_groups : 0)));
+    kept.resize(static_cast<size_t>(grouped ? params.topk_groups : 0));
     for (int64_t t = b; t < e; ++t) {
       const float* row = lg + t * ls;
       switch (params.router) {
@@ -142,7 +144,7 @@ void moe_route(const TensorView& logits, const TensorView* correction_bias, cons
           topk_softmax_row(row, e_count, params, ids + t * is, weights + t * ws);
           break;
         case MoeRouter::sigmoid_grouped:
-          sigmoid_grouped_row(row, bias, e_count, params, scratch.data(), ids + t * is, weights + t * ws);
+          sigmoid_grouped_row(row, bias, e_count, params, scratch.data(), kept.data(), ids + t * is, weights + t * ws);
           break;
       }
     }
