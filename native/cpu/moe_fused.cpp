@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "checks.h"
+#include "cpu_isa.h"
 #include "hipserve/ops.h"
+#include "softmax_exp.h"
 
 namespace hipserve {
 namespace cpu {
@@ -23,15 +25,17 @@ struct MoeDims {
   int64_t tokens, hidden, experts, inter, top_k;
 };
 
+HS_MULTIVERSION
 void silu_rows(const float* gu, int64_t rows, int64_t inter, float* act) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* gate = gu + r * 2 * inter;
     const float* up = gate + inter;
     float* a = act + r * inter;
-    for (int64_t i = 0; i < inter; ++i) a[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+    for (int64_t i = 0; i < inter; ++i) a[i] = gate[i] / (1.0f + fast_exp(-gate[i])) * up[i];
   }
 }
 
+HS_MULTIVERSION
 void swiglu_oai_rows(const float* gu, int64_t rows, int64_t inter, float alpha, float limit, float* act) {
   for (int64_t r = 0; r < rows; ++r) {
     const float* gate = gu + r * 2 * inter;
@@ -40,7 +44,7 @@ void swiglu_oai_rows(const float* gu, int64_t rows, int64_t inter, float alpha, 
     for (int64_t i = 0; i < inter; ++i) {
       const float g = std::min(gate[i], limit);
       const float u = std::min(std::max(up[i], -limit), limit);
-      a[i] = (u + 1.0f) * g / (1.0f + std::exp(-alpha * g));
+      a[i] = (u + 1.0f) * g / (1.0f + fast_exp(-alpha * g));
     }
   }
 }
