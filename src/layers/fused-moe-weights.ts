@@ -1,6 +1,6 @@
 import { DTYPE_BYTES, type DType } from '../../bindings/dtype.js';
 import type { TensorArg } from '../../bindings/tensor.js';
-import { ModelFileError } from '../errors.js';
+import { HipserveError, ModelFileError } from '../errors.js';
 import type { WeightSource, WeightTensor } from '../loader/weights.js';
 import { matmulWeightArg, requireWeight, weightAsF32 } from './weight-tensors.js';
 
@@ -75,6 +75,9 @@ function elements(dtype: DType, data: Uint8Array, n: number): Elements {
 const w13Row = (c: number, i: number): number => (c % 2 === 0 ? c / 2 : i + (c - 1) / 2);
 
 function loadGptOss(weights: WeightSource, prefix: string, dims: ExpertDims): ExpertStack {
+  if (weights.has(`${prefix}.gate_up_proj_blocks`)) {
+    throw new HipserveError('unsupported', `${weights.path}: ${prefix} holds MXFP4 experts, which are not supported yet (use a bf16 checkpoint)`);
+  }
   const { numExperts: e, hiddenSize: h, intermediateSize: i } = dims;
   const gateUp = requireWeight(weights, `${prefix}.gate_up_proj`, [e, h, 2 * i]);
   const down = requireWeight(weights, `${prefix}.down_proj`, [e, i, h]);

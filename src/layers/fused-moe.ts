@@ -63,7 +63,7 @@ export class FusedMoe {
       spec.activation, shared, scratch);
   }
 
-  /** x [T, H] → out [T, H] (may be x). */
+  /** x [T, H] → out [T, H]; out may be x (then both dense from element 0 of one Float32Array, as step buffers are). */
   forward(x: TensorArg, out: TensorArg): void {
     const s = this.scratch.views(x.shape[0]!);
     this.router.forward(x, s.logits);

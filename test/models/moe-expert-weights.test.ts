@@ -114,4 +114,10 @@ describe('expert weights stack into fusedMoe layout', () => {
     const tensors = [tensor(`${P}.0.gate_proj.weight`, [I, H + 1], randomF32(I * (H + 1), 1))];
     expect(() => loadExpertStack(source(tensors), P, dims, perExpert)).toThrow(/gate_proj/);
   });
+
+  it('says MXFP4 gpt-oss experts are not supported yet', () => {
+    const blocks = tensor(`${P}.gate_up_proj_blocks`, [E, 2 * I, 1], randomF32(E * 2 * I, 3));
+    expect(() => loadExpertStack(source([blocks]), P, dims, { kind: 'gptOss' }))
+      .toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/MXFP4/) }));
+  });
 });
