@@ -1,6 +1,5 @@
 import type { NativeOps } from '../../bindings/addon.js';
 import type { TensorArg } from '../../bindings/tensor.js';
-import { HipserveError } from '../errors.js';
 import type { ModelConfig } from '../loader/model-config.js';
 import type { WeightSource } from '../loader/weights.js';
 import type { AttentionMetadata } from '../layers/attention/attention-metadata.js';
@@ -8,6 +7,8 @@ import { MlaAttention } from '../layers/attention/mla-attention.js';
 import type { MlaDims } from '../layers/attention/mla-dims.js';
 import type { MlaRotary } from '../layers/attention/mla-rotary.js';
 import type { MlaStepViews } from '../layers/attention/mla-scratch.js';
+import { FusedMoe, type FusedMoeSpec } from '../layers/fused-moe.js';
+import type { MoeScratch } from '../layers/fused-moe-scratch.js';
 import { GatedMlp } from '../layers/gated-mlp.js';
 import { RmsNorm } from '../layers/rms-norm.js';
 import type { StepViews } from './step-buffers.js';
@@ -37,8 +38,15 @@ function denseMlp(ops: NativeOps, weights: WeightSource, prefix: string, config:
   return { forward: (x, out, step) => mlp.forward(x, out, step.views.mlp) };
 }
 
-function moeMlp(): FeedForward {
-  throw new HipserveError('unsupported', 'DeepseekV3ForCausalLM: MoE layers are not wired yet');
+/** A sparse layer's MoE block: its spec and the scratch every sparse layer of the model shares. */
+export interface SparseMlp {
+  readonly spec: FusedMoeSpec;
+  readonly scratch: MoeScratch;
+}
+
+function moeMlp(ops: NativeOps, weights: WeightSource, prefix: string, sparse: SparseMlp): FeedForward {
+  const moe = FusedMoe.load(ops, weights, prefix, sparse.spec, sparse.scratch);
+  return { forward: (x, out) => moe.forward(x, out) };
 }
 
 /**
@@ -51,14 +59,15 @@ export class DeepseekV3DecoderLayer {
   private readonly postAttentionNorm: RmsNorm;
   private readonly mlp: FeedForward;
 
+  /** `sparse`: this layer's MoE block, or null for a dense MLP. */
   constructor(ops: NativeOps, weights: WeightSource, index: number, config: ModelConfig, dims: MlaDims,
-    rotary: MlaRotary) {
+    rotary: MlaRotary, sparse: SparseMlp | null) {
     const prefix = `model.layers.${index}`;
     const { hiddenSize: h, rmsNormEps: eps } = config;
     this.inputNorm = RmsNorm.load(ops, weights, `${prefix}.input_layernorm.weight`, h, eps);
     this.selfAttn = new MlaAttention(ops, weights, `${prefix}.self_attn`, config, dims, rotary);
     this.postAttentionNorm = RmsNorm.load(ops, weights, `${prefix}.post_attention_layernorm.weight`, h, eps);
-    this.mlp = index < firstKDenseReplace(config) ? denseMlp(ops, weights, `${prefix}.mlp`, config) : moeMlp();
+    this.mlp = sparse ? moeMlp(ops, weights, `${prefix}.mlp`, sparse) : denseMlp(ops, weights, `${prefix}.mlp`, config);
   }
 
   /** On entry views.hidden holds the previous block's output not yet added to views.residual; likewise on exit. */

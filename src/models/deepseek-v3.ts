@@ -5,10 +5,13 @@ import { MlaLatentCache } from '../layers/attention/mla-latent-cache.js';
 import { MlaRotary } from '../layers/attention/mla-rotary.js';
 import { MlaScratch } from '../layers/attention/mla-scratch.js';
 import { Embedding } from '../layers/embedding.js';
+import { moeScratchFor } from '../layers/fused-moe-config.js';
 import { LogitsHead } from '../layers/logits-head.js';
 import { RmsNorm } from '../layers/rms-norm.js';
 import type { ModelConfig } from '../loader/model-config.js';
-import { DeepseekV3DecoderLayer, type DeepseekV3Step } from './deepseek-v3-decoder-layer.js';
+import { DeepseekV3DecoderLayer, type DeepseekV3Step, firstKDenseReplace, type SparseMlp }
+  from './deepseek-v3-decoder-layer.js';
+import { deepseekV3MoeSpec } from './deepseek-v3-moe.js';
 import type { CausalLM, ForwardBatch } from './forward-batch.js';
 import type { ModelBuildContext } from './model-registry.js';
 import { StepBuffers } from './step-buffers.js';
@@ -44,8 +47,15 @@ export class DeepseekV3ForCausalLM implements CausalLM {
     this.dims = mlaDims(config);
     const rotary = new MlaRotary(ops, config, this.dims.qkRopeHeadDim, options.maxModelLen ?? config.maxPositionEmbeddings);
     this.embedding = Embedding.load(ops, weights, 'model.embed_tokens.weight', v, h);
+    const firstSparse = firstKDenseReplace(config);
+    let sparse: SparseMlp | null = null;
+    if (firstSparse < config.numHiddenLayers) {
+      const spec = deepseekV3MoeSpec(config);
+      sparse = { spec, scratch: moeScratchFor(spec) };
+    }
     for (let i = 0; i < config.numHiddenLayers; i++) {
-      this.layers.push(new DeepseekV3DecoderLayer(ops, weights, i, config, this.dims, rotary));
+      this.layers.push(new DeepseekV3DecoderLayer(ops, weights, i, config, this.dims, rotary,
+        i >= firstSparse ? sparse : null));
       options.onProgress?.({ stage: 'layers', done: i + 1, total: config.numHiddenLayers });
     }
     this.norm = RmsNorm.load(ops, weights, 'model.norm.weight', h, config.rmsNormEps);

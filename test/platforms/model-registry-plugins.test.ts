@@ -11,7 +11,8 @@ afterEach(() => {
   app = null;
 });
 
-const BUILT_IN = ['DeepseekV3ForCausalLM', 'LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'Qwen3ForCausalLM'];
+const BUILT_IN = ['DeepseekV3ForCausalLM', 'Glm4MoeForCausalLM', 'GptOssForCausalLM', 'LlamaForCausalLM',
+  'MistralForCausalLM', 'MixtralForCausalLM', 'Qwen2ForCausalLM', 'Qwen3ForCausalLM', 'Qwen3MoeForCausalLM'];
 
 describe('model registry', () => {
   it('holds the Llama family by Hugging Face architecture name', () => {
