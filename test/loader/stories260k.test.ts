@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import { loadModelFiles } from '../../src/loader/load-model.js';
+import { loadModelFiles, type ModelFiles } from '../../src/loader/load-model.js';
 import type { WeightTensor } from '../../src/loader/weights.js';
 import { missingShared, sharedPath } from '../helpers/shared-data.js';
 
 const GGUF = 'models/stories260K/stories260K.gguf';
 const HF = 'models/stories260K/hf';
-const skip = missingShared(GGUF) ?? missingShared(`${HF}/model.safetensors`);
+const skip = missingShared(GGUF) || missingShared(`${HF}/model.safetensors`);
 
 /** Index of the first differing element, or -1 (cheaper than deep-equal on large arrays). */
 function firstMismatch(a: Float32Array, b: Float32Array): number {
@@ -22,8 +22,12 @@ function f32(t: WeightTensor): Float32Array {
 }
 
 describe.skipIf(skip)('stories260K: GGUF and Hugging Face copies agree', () => {
-  const gguf = loadModelFiles(sharedPath(GGUF));
-  const hf = loadModelFiles(sharedPath(HF));
+  let gguf: ModelFiles;
+  let hf: ModelFiles;
+  beforeAll(() => {
+    gguf = loadModelFiles(sharedPath(GGUF));
+    hf = loadModelFiles(sharedPath(HF));
+  });
 
   it('detects the formats', () => {
     expect(gguf.format).toBe('gguf');

@@ -1,10 +1,11 @@
 /** Chat messages to prompt: real templates (Qwen3's, from shared data) over a real tokenizer. */
 import { readFileSync } from 'node:fs';
 
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { ChatTemplate } from '../../src/tokenizer/chat-template.js';
 import { loadTokenizer } from '../../src/tokenizer/load-tokenizer.js';
+import type { Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { chatPrompt, loadChatTemplateOption } from '../../src/server/serving/chat-prompt.js';
 import { CHAT_TEMPLATE } from './helpers/cli-server.js';
 import { missingShared, sharedPath } from '../helpers/shared-data.js';
@@ -13,8 +14,12 @@ const HF = 'models/stories260K/hf';
 const QWEN3 = 'chat-templates/Qwen-Qwen3-0.6B.jinja';
 
 describe.skipIf(missingShared(HF) || missingShared(QWEN3))('chatPrompt', () => {
-  const tokenizer = loadTokenizer(sharedPath(HF));
-  const qwen3 = new ChatTemplate(readFileSync(sharedPath(QWEN3), 'utf8'), 'qwen3');
+  let tokenizer: Tokenizer;
+  let qwen3: ChatTemplate;
+  beforeAll(() => {
+    tokenizer = loadTokenizer(sharedPath(HF));
+    qwen3 = new ChatTemplate(readFileSync(sharedPath(QWEN3), 'utf8'), 'qwen3');
+  });
   const weather = { type: 'function', function: { name: 'get_weather', description: 'Weather now', parameters: { type: 'object' } } };
 
   it('passes tools, tool calls (arguments parsed from JSON) and tool results to the template', () => {
