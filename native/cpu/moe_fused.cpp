@@ -1,12 +1,14 @@
-// fused_moe: tokens grouped by expert, then per selected expert two GEMMs (the matmul kernels, which split
-// each over the threads) with the activation between, and a weighted scatter-add into out.
+// fused_moe: the (token, slot) pairs sorted by expert, then two grouped GEMMs over the experts' row ranges
+// with the activation between, and a weighted scatter-add into out.
 //
-//   topk_ids [T, k] ──count/sort──► rows of expert e: (token, weight) ...
-//   for each e with rows:  xg = x[tokens]            [n_e, H]
-//                          gu = xg · w13[e]ᵀ + b13[e] [n_e, 2I]
-//                          a  = act(gu)               [n_e, I]
-//                          y  = a · w2[e]ᵀ + b2[e]    [n_e, H]
-//                          out[token] += weight · y
+//   topk_ids [T, k] ──count/sort──► rows [offsets[e], offsets[e+1]) belong to expert e
+//   xg = x[token of each row]                          [T·k, H]
+//   gu = xg · w13[e]ᵀ + b13[e]   (each expert's rows)  [T·k, 2I]
+//   a  = act(gu)                                       [T·k, I]
+//   y  = a · w2[e]ᵀ + b2[e]      (each expert's rows)  [T·k, H]
+//   out[token] += weight · y
+// Few rows per expert (decode): all experts' GEMVs share one parallel region (moe_grouped_dot); more rows:
+// one matmul call per expert, each split over the threads.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -15,6 +17,7 @@
 #include "checks.h"
 #include "cpu_isa.h"
 #include "hipserve/ops.h"
+#include "moe_grouped_dot.h"
 #include "softmax_exp.h"
 
 namespace hipserve {
@@ -114,11 +117,48 @@ MoeDims check_fused_moe(const TensorView& x, const TensorView& w13, const Tensor
 
 // Per-call scratch, kept by the calling thread so steady-state calls allocate nothing.
 struct MoeScratch {
-  std::vector<int64_t> offsets;  // [E + 1]: rows of expert e are order[offsets[e], offsets[e + 1])
-  std::vector<int64_t> order;    // [T·k]: flat (token, slot) index t·k + j
-  std::vector<int64_t> cursor;   // [E]: next free place of each expert in order
-  std::vector<float> xg, gu, act, y;
+  std::vector<int64_t> offsets;  // [E + 1]: rows of expert e are [offsets[e], offsets[e + 1]) of the buffers below
+  std::vector<int64_t> order;    // [T·k]: row r holds the flat (token, slot) index t·k + j
+  std::vector<int64_t> cursor;   // [E]: next free row of each expert while sorting
+  std::vector<float> xg, gu, act, y;  // [T·k, H], [T·k, 2I], [T·k, I], [T·k, H]
+  std::vector<MatmulProblem> problems;
 };
+
+// Below this many rows per expert the dot kernels serve every expert, all in one parallel region; from it on
+// each expert is a matmul call of its own (which may take the blocked path).
+constexpr int64_t kGroupedMaxRows = 16;
+
+// out rows [0, rows of every expert) = in · w[e]ᵀ + bias[e], per expert e, for the rows sorted by expert.
+void expert_gemms(MoeScratch& s, int64_t experts, const float* in, int64_t k, const TensorView& w,
+                  const TensorView* bias, float* out, int64_t n, bool grouped) {
+  s.problems.clear();
+  for (int64_t e = 0; e < experts; ++e) {
+    const int64_t begin = s.offsets[e], rows = s.offsets[e + 1] - begin;
+    if (rows == 0) continue;
+    const TensorView we = slice(w, e);
+    TensorView be;
+    if (bias) be = slice(*bias, e);
+    if (!grouped) {
+      matmul(matrix(const_cast<float*>(in) + begin * k, rows, k), we, bias ? &be : nullptr,
+             matrix(out + begin * n, rows, n));
+      continue;
+    }
+    MatmulProblem p;
+    p.x = in + begin * k;
+    p.x_stride = k;
+    p.w = we.data;
+    p.w_dtype = we.dtype;
+    p.w_stride = we.stride(0);
+    p.bias = bias ? be.ptr<float>() : nullptr;
+    p.out = out + begin * n;
+    p.out_stride = n;
+    p.m = rows;
+    p.n = n;
+    p.k = k;
+    s.problems.push_back(p);
+  }
+  if (grouped) moe_grouped_dot(s.problems.data(), static_cast<int64_t>(s.problems.size()));
+}
 
 }  // namespace
 }  // namespace cpu
@@ -146,38 +186,31 @@ void fused_moe(const TensorView& x, const TensorView& w13, const TensorView* b13
 
   int64_t max_rows = 0;
   for (int64_t e = 0; e < d.experts; ++e) max_rows = std::max(max_rows, s.offsets[e + 1] - s.offsets[e]);
-  s.xg.resize(static_cast<size_t>(max_rows * d.hidden));
-  s.gu.resize(static_cast<size_t>(max_rows * 2 * d.inter));
-  s.act.resize(static_cast<size_t>(max_rows * d.inter));
-  s.y.resize(static_cast<size_t>(max_rows * d.hidden));
+  const bool grouped = max_rows < kGroupedMaxRows;
+  s.xg.resize(static_cast<size_t>(pairs * d.hidden));
+  s.gu.resize(static_cast<size_t>(pairs * 2 * d.inter));
+  s.act.resize(static_cast<size_t>(pairs * d.inter));
+  s.y.resize(static_cast<size_t>(pairs * d.hidden));
 
   const float* xp = x.ptr<float>();
+  for (int64_t r = 0; r < pairs; ++r) {
+    const int64_t token = s.order[r] / d.top_k;
+    std::memcpy(s.xg.data() + r * d.hidden, xp + token * x.stride(0), d.hidden * sizeof(float));
+  }
+  expert_gemms(s, d.experts, s.xg.data(), d.hidden, w13, b13, s.gu.data(), 2 * d.inter, grouped);
+  if (params.activation == MoeActivation::silu) silu_rows(s.gu.data(), pairs, d.inter, s.act.data());
+  else swiglu_oai_rows(s.gu.data(), pairs, d.inter, params.alpha, params.limit, s.act.data());
+  expert_gemms(s, d.experts, s.act.data(), d.inter, w2, b2, s.y.data(), d.hidden, grouped);
+
   float* op = out.ptr<float>();
   if (!params.accumulate)
     for (int64_t t = 0; t < d.tokens; ++t) std::fill_n(op + t * out.stride(0), d.hidden, 0.0f);
-
-  for (int64_t e = 0; e < d.experts; ++e) {
-    const int64_t begin = s.offsets[e], rows = s.offsets[e + 1] - begin;
-    if (rows == 0) continue;
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t token = s.order[begin + r] / d.top_k;
-      std::memcpy(s.xg.data() + r * d.hidden, xp + token * x.stride(0), d.hidden * sizeof(float));
-    }
-    TensorView b13e, b2e;
-    if (b13) b13e = slice(*b13, e);
-    if (b2) b2e = slice(*b2, e);
-    matmul(matrix(s.xg.data(), rows, d.hidden), slice(w13, e), b13 ? &b13e : nullptr,
-           matrix(s.gu.data(), rows, 2 * d.inter));
-    if (params.activation == MoeActivation::silu) silu_rows(s.gu.data(), rows, d.inter, s.act.data());
-    else swiglu_oai_rows(s.gu.data(), rows, d.inter, params.alpha, params.limit, s.act.data());
-    matmul(matrix(s.act.data(), rows, d.inter), slice(w2, e), b2 ? &b2e : nullptr, matrix(s.y.data(), rows, d.hidden));
-    for (int64_t r = 0; r < rows; ++r) {
-      const int64_t p = s.order[begin + r];
-      const float w = weight_at(p);
-      float* dst = op + p / d.top_k * out.stride(0);
-      const float* src = s.y.data() + r * d.hidden;
-      for (int64_t h = 0; h < d.hidden; ++h) dst[h] += w * src[h];
-    }
+  for (int64_t r = 0; r < pairs; ++r) {
+    const int64_t p = s.order[r];
+    const float w = weight_at(p);
+    float* dst = op + p / d.top_k * out.stride(0);
+    const float* src = s.y.data() + r * d.hidden;
+    for (int64_t h = 0; h < d.hidden; ++h) dst[h] += w * src[h];
   }
 }
 
