@@ -4,6 +4,7 @@ import type { AttentionMetadata } from './attention-metadata.js';
 import { latentDim, type MlaDims, qkHeadDim } from './mla-dims.js';
 import type { KvBProjHeads } from './mla-kv-b-proj.js';
 import type { MlaLatentCache } from './mla-latent-cache.js';
+import type { MlaPrefillBuffers } from './mla-prefill-buffers.js';
 import type { MlaStepViews } from './mla-scratch.js';
 
 /**
@@ -18,13 +19,6 @@ import type { MlaStepViews } from './mla-scratch.js';
  * whose block table for sequence b lists its rows.
  */
 export class MlaExpandedPrefill {
-  private ctxLatent: Float32Array = new Float32Array(0);
-  private keys: Float32Array = new Float32Array(0);
-  private values: Float32Array = new Float32Array(0);
-  private queries: Float32Array = new Float32Array(0);
-  private out: Float32Array = new Float32Array(0);
-  private blockTables = new Int32Array(0);
-
   constructor(
     private readonly ops: NativeOps,
     private readonly dims: MlaDims,
@@ -48,34 +42,35 @@ export class MlaExpandedPrefill {
       numContext += seqLens[b]!;
       maxSeqLen = Math.max(maxSeqLen, seqLens[b]!);
     }
-    this.reserve(s.numTokens, numContext, numSeqs * maxSeqLen);
-    this.gatherContext(cache, meta, maxSeqLen);
+    const buf = s.prefill;
+    buf.reserve(s.numTokens, numContext, numSeqs * maxSeqLen);
+    this.gatherContext(buf, cache, meta, maxSeqLen);
 
     const f32 = (data: Float32Array, shape: number[], strides?: number[]): TensorArg =>
       (strides ? { data, dtype: 'f32', shape, strides } : { data, dtype: 'f32', shape });
-    const cKv = f32(this.ctxLatent.subarray(r), [numContext, this.dims.kvLoraRank], [lat, 1]);
+    const cKv = f32(buf.ctxLatent.subarray(r), [numContext, this.dims.kvLoraRank], [lat, 1]);
     for (let head = 0; head < h; head++) {
-      this.ops.matmul(cKv, this.kvB.uk[head]!, null, f32(this.keys.subarray(head * qk + r), [numContext, nope], [h * qk, 1]));
-      this.ops.matmul(cKv, this.kvB.uv[head]!, null, f32(this.values.subarray(head * qk), [numContext, v], [h * qk, 1]));
+      this.ops.matmul(cKv, this.kvB.uk[head]!, null, f32(buf.keys.subarray(head * qk + r), [numContext, nope], [h * qk, 1]));
+      this.ops.matmul(cKv, this.kvB.uv[head]!, null, f32(buf.values.subarray(head * qk), [numContext, v], [h * qk, 1]));
     }
     for (let row = 0; row < numContext; row++) {
-      const kPe = this.ctxLatent.subarray(row * lat, row * lat + r);
-      for (let head = 0; head < h; head++) this.keys.set(kPe, (row * h + head) * qk);
+      const kPe = buf.ctxLatent.subarray(row * lat, row * lat + r);
+      for (let head = 0; head < h; head++) buf.keys.set(kPe, (row * h + head) * qk);
     }
     for (let row = 0; row < s.numTokens * h; row++) {
-      this.queries.set(s.qAbsData.subarray(row * lat, row * lat + r), row * qk);
-      this.queries.set(s.qData.subarray(row * qk, row * qk + nope), row * qk + r);
+      buf.queries.set(s.qAbsData.subarray(row * lat, row * lat + r), row * qk);
+      buf.queries.set(s.qData.subarray(row * qk, row * qk + nope), row * qk + r);
     }
     const t = s.numTokens;
     const cacheShape = [numContext, 1, h, qk];
-    this.ops.pagedAttention(f32(this.queries, [t, h, qk]), f32(this.keys, cacheShape), f32(this.values, cacheShape),
-      meta.queryStartLoc, meta.seqLens, { data: this.blockTables, dtype: 'i32', shape: [numSeqs, maxSeqLen] },
-      this.options, f32(this.out, [t, h, qk]));
-    for (let row = 0; row < t * h; row++) s.attnOutData.set(this.out.subarray(row * qk, row * qk + v), row * v);
+    this.ops.pagedAttention(f32(buf.queries, [t, h, qk]), f32(buf.keys, cacheShape), f32(buf.values, cacheShape),
+      meta.queryStartLoc, meta.seqLens, { data: buf.blockTables, dtype: 'i32', shape: [numSeqs, maxSeqLen] },
+      this.options, f32(buf.out, [t, h, qk]));
+    for (let row = 0; row < t * h; row++) s.attnOutData.set(buf.out.subarray(row * qk, row * qk + v), row * v);
   }
 
   /** Copies each sequence's latents out of its blocks into consecutive rows and lists the rows per sequence. */
-  private gatherContext(cache: MlaLatentCache, meta: AttentionMetadata, maxSeqLen: number): void {
+  private gatherContext(buf: MlaPrefillBuffers, cache: MlaLatentCache, meta: AttentionMetadata, maxSeqLen: number): void {
     const lat = latentDim(this.dims);
     const latents = cache.latent.data as Float32Array;
     const seqLens = meta.seqLens.data as Int32Array;
@@ -86,22 +81,9 @@ export class MlaExpandedPrefill {
     for (let b = 0; b < meta.seqLens.shape[0]!; b++) {
       for (let pos = 0; pos < seqLens[b]!; pos++, row++) {
         const slot = tables[b * maxBlocks + Math.floor(pos / blockSize)]! * blockSize + (pos % blockSize);
-        this.ctxLatent.set(latents.subarray(slot * lat, (slot + 1) * lat), row * lat);
-        this.blockTables[b * maxSeqLen + pos] = row;
+        buf.ctxLatent.set(latents.subarray(slot * lat, (slot + 1) * lat), row * lat);
+        buf.blockTables[b * maxSeqLen + pos] = row;
       }
     }
-  }
-
-  private reserve(numTokens: number, numContext: number, tableSize: number): void {
-    const { numHeads: h } = this.dims;
-    const qk = qkHeadDim(this.dims);
-    const grow = (a: Float32Array, n: number) => (a.length >= n ? a : new Float32Array(Math.max(n, 2 * a.length)));
-    this.ctxLatent = grow(this.ctxLatent, numContext * latentDim(this.dims));
-    // The value padding is never written, so it stays zero.
-    this.keys = grow(this.keys, numContext * h * qk);
-    this.values = grow(this.values, numContext * h * qk);
-    this.queries = grow(this.queries, numTokens * h * qk);
-    this.out = grow(this.out, numTokens * h * qk);
-    if (this.blockTables.length < tableSize) this.blockTables = new Int32Array(Math.max(tableSize, 2 * this.blockTables.length));
   }
 }

@@ -1,5 +1,6 @@
 import type { TensorArg } from '../../../bindings/tensor.js';
 import { latentDim, type MlaDims, qkHeadDim } from './mla-dims.js';
+import { MlaPrefillBuffers } from './mla-prefill-buffers.js';
 
 /**
  * MLA's activations for a step of numTokens tokens (T). Per token, with Lat = rope + kv_lora_rank:
@@ -34,6 +35,8 @@ export interface MlaStepViews {
   readonly qLatentOf: readonly TensorArg[];
   readonly attnLatentOf: readonly TensorArg[];
   readonly attnOutOf: readonly TensorArg[];
+  /** The expanded prefill's work space, sized by context rather than by step tokens. */
+  readonly prefill: MlaPrefillBuffers;
 }
 
 /** MLA activations sized for the largest step seen, shared by every layer; grows like StepBuffers. */
@@ -46,11 +49,13 @@ export class MlaScratch {
   private attnLat = new Float32Array(0);
   private attnOut = new Float32Array(0);
   private last: MlaStepViews | null = null;
+  private readonly prefill: MlaPrefillBuffers;
 
   constructor(
     readonly dims: MlaDims,
     initialTokens: number,
   ) {
+    this.prefill = new MlaPrefillBuffers(dims);
     this.grow(initialTokens);
   }
 
@@ -100,6 +105,7 @@ export class MlaScratch {
       qLatentOf: perHead(this.qAbs, lat, r, l),
       attnLatentOf: perHead(this.attnLat, lat, r, l),
       attnOutOf: perHead(this.attnOut, v, 0, v),
+      prefill: this.prefill,
     };
   }
 }
