@@ -7,6 +7,9 @@
 #include "hipserve/ops.h"
 #include "hipserve/status.h"
 #include "runtime/mapped_file.h"
+#ifdef HS_GPU
+#include "gpu/gpu_module.h"
+#endif
 
 namespace hipserve::bind {
 
@@ -135,6 +138,9 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("numThreads", Napi::Function::New(env, num_threads));
   exports.Set("cpuIsa", Napi::Function::New(env, cpu_isa));
   exports.Set("mapFile", Napi::Function::New(env, map_file));
+#ifdef HS_GPU
+  exports.Set("gpu", gpu_module(env));
+#endif
   return exports;
 }
 

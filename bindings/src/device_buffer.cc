@@ -6,6 +6,7 @@
 
 #include "args.h"
 #include "gpu/coded_call.h"
+#include "platform/arch.h"
 #include "platform/gpu_check.h"
 #include "runtime/device.h"
 #include "runtime/stream.h"

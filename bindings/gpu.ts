@@ -1,0 +1,99 @@
+/**
+ * The GPU part of the addon, present only in builds with a GPU backend (HIPSERVE_GPU=cuda|rocm): device
+ * discovery, the caching allocator, device buffers, and the GPU kernel entries (ops.gpu*, see native/hip/*.h).
+ */
+import { loadAddon, type AttentionOptions, type NativeAddon } from './addon.js';
+import type { DType } from './dtype.js';
+
+/** Device memory from the caching allocator. Copies wait for the device; `free()` returns it to the cache. */
+export interface DeviceBuffer {
+  readonly byteLength: number;
+  readonly device: number;
+  upload(src: ArrayBufferView | ArrayBuffer, byteOffset?: number): void;
+  download(dst: ArrayBufferView | ArrayBuffer, byteOffset?: number): void;
+  /** Sets every byte (to poison an output before a kernel writes it). */
+  fill(byte: number): void;
+  free(): void;
+}
+
+/** A tensor in device memory as the GPU entries take it. */
+export interface DeviceTensorArg {
+  readonly data: DeviceBuffer;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly strides?: readonly number[];
+  readonly byteOffset?: number;
+}
+
+export interface DeviceInfo {
+  name: string;
+  /** "sm_90", "gfx942", ... */
+  arch: string;
+  vendor: 'cuda' | 'rocm';
+  waveSize: number;
+  computeUnits: number;
+  maxSharedPerBlock: number;
+  matrixCores: boolean;
+  totalBytes: number;
+  freeBytes: number;
+}
+
+export interface AllocatorStats {
+  allocatedBytes: number;
+  reservedBytes: number;
+  peakAllocatedBytes: number;
+  deviceMallocs: number;
+  cacheHits: number;
+}
+
+export interface NativeGpu {
+  readonly vendor: 'cuda' | 'rocm';
+  deviceCount(): number;
+  deviceInfo(device: number): DeviceInfo;
+  synchronize(device: number): void;
+  allocatorStats(device: number): AllocatorStats;
+  /** Returns every cached (freed) block to the driver. */
+  emptyCache(): void;
+  readonly DeviceBuffer: new (byteLength: number, device?: number) => DeviceBuffer;
+}
+
+/** What rotary embedding also writes to the paged KV cache when given. */
+export interface KvCacheWriteArg {
+  value: DeviceTensorArg;
+  keyCache: DeviceTensorArg;
+  valueCache: DeviceTensorArg;
+  slotMapping: DeviceTensorArg;
+}
+
+export interface DeviceAttentionOptions extends Omit<AttentionOptions, 'sinks'> {
+  sinks?: DeviceTensorArg;
+}
+
+/** The GPU entries; each waits for its kernels, so device faults reject the call that caused them. */
+export interface GpuOps {
+  gpuRmsNorm(x: DeviceTensorArg, weight: DeviceTensorArg, eps: number, out: DeviceTensorArg): void;
+  gpuFusedAddRmsNorm(x: DeviceTensorArg, residual: DeviceTensorArg, weight: DeviceTensorArg, eps: number): void;
+  gpuSiluAndMul(x: DeviceTensorArg, out: DeviceTensorArg): void;
+  gpuGeluTanhAndMul(x: DeviceTensorArg, out: DeviceTensorArg): void;
+  gpuEmbedding(ids: DeviceTensorArg, table: DeviceTensorArg, out: DeviceTensorArg): void;
+  gpuRotaryEmbedding(positions: DeviceTensorArg, q: DeviceTensorArg, k: DeviceTensorArg, cosSinCache: DeviceTensorArg,
+    headSize: number, isNeox: boolean, cache?: KvCacheWriteArg): void;
+  gpuPagedDecodeAttention(q: DeviceTensorArg, keyCache: DeviceTensorArg, valueCache: DeviceTensorArg,
+    seqLens: DeviceTensorArg, blockTables: DeviceTensorArg, maxSeqLen: number, options: DeviceAttentionOptions,
+    out: DeviceTensorArg): void;
+}
+
+type Promisified<T> = { [K in keyof T]: T[K] extends (...args: infer A) => void ? (...args: A) => Promise<void> : never };
+
+export interface GpuAddon {
+  readonly gpu: NativeGpu;
+  readonly ops: GpuOps;
+  readonly opsAsync: Promisified<GpuOps>;
+}
+
+/** The GPU part of the loaded addon, or null when it was built without a GPU backend. */
+export function loadGpuAddon(addon: NativeAddon = loadAddon()): GpuAddon | null {
+  const withGpu = addon as NativeAddon & { gpu?: NativeGpu };
+  if (!withGpu.gpu) return null;
+  return { gpu: withGpu.gpu, ops: addon.ops as unknown as GpuOps, opsAsync: addon.opsAsync as unknown as Promisified<GpuOps> };
+}

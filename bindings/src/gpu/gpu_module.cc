@@ -1,0 +1,85 @@
+#include "gpu/gpu_module.h"
+
+#include "gpu/coded_call.h"
+#include "gpu/device_buffer.h"
+#include "platform/arch.h"
+#include "runtime/device.h"
+#include "runtime/device_allocator.h"
+
+namespace hipserve::bind {
+namespace {
+
+int device_arg(const Napi::CallbackInfo& info) {
+  double d = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0 && d < gpu::kMaxDevices && static_cast<double>(static_cast<int>(d)) == d)) {
+    Napi::Error err = Napi::TypeError::New(info.Env(), "device: expected a device index");
+    err.Set("code", Napi::String::New(info.Env(), "HS_INVALID_ARGUMENT"));
+    throw err;
+  }
+  int device = static_cast<int>(d);
+  coded_call(info.Env(), [&] { gpu::check_device(device); });
+  return device;
+}
+
+Napi::Value device_count(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), gpu::device_count());
+}
+
+Napi::Value device_info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int device = device_arg(info);
+  Napi::Object out = Napi::Object::New(env);
+  coded_call(env, [&] {
+    const gpu::DeviceCaps& caps = gpu::device_caps(device);
+    const gpu::MemoryInfo mem = gpu::memory_info(device);
+    out.Set("name", caps.name);
+    out.Set("arch", caps.arch);
+    out.Set("vendor", HS_GPU_VENDOR);
+    out.Set("waveSize", caps.wave_size);
+    out.Set("computeUnits", caps.compute_units);
+    out.Set("maxSharedPerBlock", caps.max_shared_per_block);
+    out.Set("matrixCores", caps.matrix_cores);
+    out.Set("totalBytes", static_cast<double>(mem.total_bytes));
+    out.Set("freeBytes", static_cast<double>(mem.free_bytes));
+  });
+  return out;
+}
+
+Napi::Value synchronize(const Napi::CallbackInfo& info) {
+  int device = device_arg(info);
+  coded_call(info.Env(), [&] { gpu::synchronize_device(device); });
+  return info.Env().Undefined();
+}
+
+Napi::Value allocator_stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const gpu::AllocatorStats s = gpu::DeviceAllocator::instance().stats(device_arg(info));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("allocatedBytes", static_cast<double>(s.allocated_bytes));
+  out.Set("reservedBytes", static_cast<double>(s.reserved_bytes));
+  out.Set("peakAllocatedBytes", static_cast<double>(s.peak_allocated_bytes));
+  out.Set("deviceMallocs", static_cast<double>(s.device_mallocs));
+  out.Set("cacheHits", static_cast<double>(s.cache_hits));
+  return out;
+}
+
+Napi::Value empty_cache(const Napi::CallbackInfo& info) {
+  coded_call(info.Env(), [] { gpu::DeviceAllocator::instance().empty_cache(); });
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+Napi::Object gpu_module(Napi::Env env) {
+  Napi::Object gpu = Napi::Object::New(env);
+  gpu.Set("vendor", HS_GPU_VENDOR);
+  gpu.Set("deviceCount", Napi::Function::New(env, device_count));
+  gpu.Set("deviceInfo", Napi::Function::New(env, device_info));
+  gpu.Set("synchronize", Napi::Function::New(env, synchronize));
+  gpu.Set("allocatorStats", Napi::Function::New(env, allocator_stats));
+  gpu.Set("emptyCache", Napi::Function::New(env, empty_cache));
+  gpu.Set("DeviceBuffer", DeviceBuffer::define(env));
+  return gpu;
+}
+
+}  // namespace hipserve::bind

@@ -1,0 +1,78 @@
+// Paged decode attention on the GPU: one query token per sequence against its paged KV cache, split-K
+// (flash-decoding) so that a few long sequences still fill the device, and GQA-aware (each K/V row is read once
+// for all the query heads that share it).
+//
+//   q [B, Hq, D]; key_cache/value_cache [num_blocks, block_size, Hk, D]; seq_lens [B] i32 (the query is the
+//   last of its sequence's tokens); block_tables [B, max_blocks] i32; out [B, Hq, D]. q, caches and out share
+//   one dtype, bf16 or f16; scores and sums are f32. sinks [Hq] f32 (optional) adds one logit per head to the
+//   softmax denominator. D is one of 64, 80, 96, 128, 256.
+//
+//   grid (Hk × group chunks, B, partitions):
+//     block (kv_head, b, part) ─ tiles of 256 keys of its partition ─▶ online softmax ─▶ partial (acc, max, sum)
+//     combine (head, b): rescale the partials to a common max and divide ─▶ out
+//   With one partition the decode kernel writes out directly and the combine is skipped.
+//
+// Invalid sequence lengths and block-table entries are skipped and raise kernel faults.
+#pragma once
+#include <cstdint>
+
+#include "hipserve/ops.h"
+#include "hipserve/tensor_view.h"
+#include "platform/gpu.h"
+
+namespace hipserve::gpu {
+
+template <typename T>
+struct DecodeAttentionArgs {
+  const T* q;
+  int64_t q_token_stride, q_head_stride;
+  const T* key_cache;
+  const T* value_cache;
+  int64_t cache_block_stride, cache_offset_stride, cache_head_stride;  // shared by both caches
+  int64_t num_blocks;
+  int block_size;
+  const int32_t* seq_lens;
+  const int32_t* block_tables;
+  int64_t block_table_stride;
+  int max_blocks_per_seq;
+  int max_seq_len;
+  int num_heads, num_kv_heads;
+  float scale;
+  float softcap;       // > 0: score = softcap * tanh(score / softcap)
+  int sliding_window;  // > 0: the query sees the last sliding_window keys
+  const float* sinks;  // [Hq] or null
+  T* out;
+  int64_t out_token_stride, out_head_stride;
+  int num_seqs;
+  int partition_size;  // keys per partition, a multiple of the tile
+  int num_partitions;
+  float* partial_acc;  // [B, Hq, partitions, D], unnormalised
+  float* partial_max;  // [B, Hq, partitions]
+  float* partial_sum;  // [B, Hq, partitions]
+  int32_t* fault;
+};
+
+constexpr int kDecodeTile = 256;    // keys scored per step of a block (shared memory: group × tile floats)
+constexpr int kDecodeMaxGroup = 8;  // query heads per block; larger groups take several blocks
+
+// Keys per partition and partition count for a launch: enough blocks for about two waves of the device.
+struct DecodePartitioning {
+  int partition_size;
+  int num_partitions;
+};
+DecodePartitioning plan_decode_partitions(int num_seqs, int num_kv_heads, int group_size, int max_seq_len,
+                                          int sliding_window, int compute_units);
+
+// The partial buffers of args must hold num_seqs * num_heads * num_partitions (* D) floats when
+// num_partitions > 1.
+template <typename T>
+void paged_decode_launch(const DecodeAttentionArgs<T>& args, int head_size, hipStream_t stream);
+
+// The entry: validates every view, plans the partitions, takes its partial buffers from the caching allocator.
+// max_seq_len bounds seq_lens (the host knows it without reading device memory).
+void paged_decode_attention(const TensorView& q, const TensorView& key_cache, const TensorView& value_cache,
+                            const TensorView& seq_lens, const TensorView& block_tables, int64_t max_seq_len,
+                            const TensorView* sinks, const AttentionParams& params, const TensorView& out,
+                            hipStream_t stream);
+
+}  // namespace hipserve::gpu

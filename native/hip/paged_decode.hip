@@ -1,0 +1,124 @@
+#include "hip/paged_decode.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "hip/checks.h"
+#include "hip/dtypes.h"
+#include "platform/arch.h"
+#include "platform/gpu_check.h"
+#include "runtime/device.h"
+#include "runtime/device_allocator.h"
+#include "runtime/kernel_faults.h"
+
+namespace hipserve::gpu {
+namespace {
+
+constexpr int kMaxSharedBytes = 48 * 1024;  // without opting in, on every device we build for
+
+constexpr int kHeadSizes[] = {64, 80, 96, 128, 256};
+
+bool supported_head_size(int64_t d) {
+  return std::find(std::begin(kHeadSizes), std::end(kHeadSizes), d) != std::end(kHeadSizes);
+}
+
+void check_views(const TensorView& q, const TensorView& key_cache, const TensorView& value_cache,
+                 const TensorView& seq_lens, const TensorView& block_tables, const TensorView* sinks,
+                 const TensorView& out) {
+  const int device = q.device_index;
+  check_device_rows(q, "q", device, 3, {DType::bf16, DType::f16});
+  check_device_rows(key_cache, "key_cache", device, 4, {q.dtype});
+  check_device_rows(value_cache, "value_cache", device, 4, {q.dtype});
+  check_device_rows(seq_lens, "seq_lens", device, 1, {DType::i32});
+  HS_CHECK(seq_lens.is_contiguous(), invalid_argument, "seq_lens: must be contiguous");
+  check_device_rows(block_tables, "block_tables", device, 2, {DType::i32});
+  check_device_rows(out, "out", device, 3, {q.dtype});
+  const int64_t num_seqs = q.size(0), num_heads = q.size(1), head_size = q.size(2);
+  HS_CHECK(num_seqs > 0, empty_batch, "paged_decode_attention: no sequences");
+  HS_CHECK(num_seqs <= 65535, invalid_argument, "q: at most 65535 sequences per call, got " << num_seqs);
+  HS_CHECK(supported_head_size(head_size), unsupported,
+           "q: head size " << head_size << " is not one of 64, 80, 96, 128, 256");
+  for (int d = 0; d < 4; ++d) {
+    check_dim(value_cache, "value_cache", d, key_cache.size(d));
+    HS_CHECK(value_cache.stride(d) == key_cache.stride(d), invalid_argument,
+             "value_cache: strides differ from key_cache's");
+  }
+  check_dim(key_cache, "key_cache", 3, head_size);
+  const int64_t num_kv_heads = key_cache.size(2);
+  HS_CHECK(key_cache.size(0) > 0 && key_cache.size(1) > 0, empty_batch, "key_cache: no blocks");
+  HS_CHECK(num_kv_heads > 0 && num_heads % num_kv_heads == 0, shape_mismatch,
+           "q has " << num_heads << " heads, not a multiple of the caches' " << num_kv_heads << " KV heads");
+  check_dim(seq_lens, "seq_lens", 0, num_seqs);
+  check_dim(block_tables, "block_tables", 0, num_seqs);
+  HS_CHECK(block_tables.size(1) > 0, empty_batch, "block_tables: no columns");
+  for (int d = 0; d < 3; ++d) check_dim(out, "out", d, q.size(d));
+  if (sinks != nullptr) {
+    check_device_rows(*sinks, "sinks", device, 1, {DType::f32});
+    check_dim(*sinks, "sinks", 0, num_heads);
+  }
+  // Row starts are read 16 bytes at a time.
+  HS_CHECK(rows_aligned(q, 16) && rows_aligned(key_cache, 16) && rows_aligned(value_cache, 16), invalid_argument,
+           "q, key_cache, value_cache: rows must start on 16-byte boundaries");
+}
+
+void check_params(const AttentionParams& params) {
+  HS_CHECK(std::isfinite(params.scale), invalid_argument, "scale must be finite");
+  HS_CHECK(params.sliding_window >= 0, invalid_argument, "sliding_window must be >= 0");
+  HS_CHECK(std::isfinite(params.softcap) && params.softcap >= 0.0f, invalid_argument,
+           "softcap must be finite and >= 0");
+}
+
+}  // namespace
+
+DecodePartitioning plan_decode_partitions(int num_seqs, int num_kv_heads, int group_size, int max_seq_len,
+                                          int sliding_window, int compute_units) {
+  const int span = sliding_window > 0 ? std::min(max_seq_len, sliding_window) : max_seq_len;
+  const int tiles = (span + kDecodeTile - 1) / kDecodeTile;
+  const int64_t blocks = int64_t{num_seqs} * num_kv_heads * ((group_size + kDecodeMaxGroup - 1) / kDecodeMaxGroup);
+  const int64_t wanted = (2 * int64_t{compute_units} + blocks - 1) / blocks;
+  const int parts = static_cast<int>(std::clamp<int64_t>(wanted, 1, tiles));
+  const int partition_size = (tiles + parts - 1) / parts * kDecodeTile;
+  return {partition_size, (span + partition_size - 1) / partition_size};
+}
+
+void paged_decode_attention(const TensorView& q, const TensorView& key_cache, const TensorView& value_cache,
+                            const TensorView& seq_lens, const TensorView& block_tables, int64_t max_seq_len,
+                            const TensorView* sinks, const AttentionParams& params, const TensorView& out,
+                            hipStream_t stream) {
+  check_views(q, key_cache, value_cache, seq_lens, block_tables, sinks, out);
+  check_params(params);
+  const int64_t block_size = key_cache.size(1), max_blocks = block_tables.size(1);
+  HS_CHECK(max_seq_len >= 1 && max_seq_len <= block_size * max_blocks && max_seq_len <= INT32_MAX, invalid_argument,
+           "max_seq_len " << max_seq_len << " must be in [1, " << block_size * max_blocks
+                          << "] (block_size × block_tables columns)");
+  const int device = q.device_index;
+  DeviceGuard guard(device);
+  const int num_seqs = static_cast<int>(q.size(0)), num_heads = static_cast<int>(q.size(1));
+  const int num_kv_heads = static_cast<int>(key_cache.size(2)), head_size = static_cast<int>(q.size(2));
+  const DecodePartitioning plan =
+      plan_decode_partitions(num_seqs, num_kv_heads, num_heads / num_kv_heads, static_cast<int>(max_seq_len),
+                             params.sliding_window, device_caps(device).compute_units);
+  HS_CHECK(plan.num_partitions * sizeof(float) + 16 <= kMaxSharedBytes, unsupported,
+           "paged_decode_attention: " << plan.num_partitions << " partitions are more than one combine can take");
+  DeviceAllocation partials;
+  const size_t rows = static_cast<size_t>(num_seqs) * num_heads * plan.num_partitions;
+  if (plan.num_partitions > 1) partials = DeviceAllocation(rows * (head_size + 2) * sizeof(float), device, stream);
+  float* acc = static_cast<float*>(partials.data());
+  dispatch_half(q.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const DecodeAttentionArgs<T> args{
+        q.ptr<T>(), q.stride(0), q.stride(1),
+        key_cache.ptr<T>(), value_cache.ptr<T>(), key_cache.stride(0), key_cache.stride(1), key_cache.stride(2),
+        key_cache.size(0), static_cast<int>(block_size),
+        seq_lens.ptr<int32_t>(), block_tables.ptr<int32_t>(), block_tables.stride(0), static_cast<int>(max_blocks),
+        static_cast<int>(max_seq_len), num_heads, num_kv_heads, params.scale, params.softcap, params.sliding_window,
+        sinks != nullptr ? sinks->ptr<float>() : nullptr,
+        out.ptr<T>(), out.stride(0), out.stride(1), num_seqs, plan.partition_size, plan.num_partitions,
+        acc, acc == nullptr ? nullptr : acc + rows * head_size, acc == nullptr ? nullptr : acc + rows * (head_size + 1),
+        kernel_fault_word(device)};
+    paged_decode_launch<T>(args, head_size, stream);
+  });
+  // `partials` goes back to the cache for this stream: later work on the stream runs after these kernels.
+}
+
+}  // namespace hipserve::gpu

@@ -1,0 +1,163 @@
+#include "hip/rotary_cache.h"
+
+#include <algorithm>
+
+#include "hip/checks.h"
+#include "hip/dtypes.h"
+#include "platform/gpu_check.h"
+#include "runtime/device.h"
+#include "runtime/kernel_faults.h"
+
+namespace hipserve::gpu {
+namespace {
+
+// Element j of the rotated half-pair layout: neox pairs (j, j + half), GPT-J pairs (2j, 2j + 1).
+template <bool kNeox>
+__device__ __forceinline__ int2 pair_of(int j, int half) {
+  return kNeox ? make_int2(j, j + half) : make_int2(2 * j, 2 * j + 1);
+}
+
+// One block per token: rotate q's heads, rotate k's heads (writing each rotated pair to the cache too), then
+// copy k's unrotated tail and v into the cache.
+template <typename T, bool kNeox>
+__global__ void rotary_cache_kernel(RotaryCacheArgs<T> a) {
+  const int64_t t = blockIdx.x;
+  const int32_t pos = a.positions[t];
+  if (pos < 0 || pos >= a.max_position) {
+    if (threadIdx.x == 0) raise_kernel_fault(a.fault, kFaultPosition);
+    return;
+  }
+  const int half = a.rot_dim / 2, d = a.head_size;
+  const float* cos = a.cos_sin + pos * a.cos_sin_stride;
+  const float* sin = cos + half;
+  T* q = a.q + t * a.q_stride;
+  for (int i = threadIdx.x; i < a.q_heads * half; i += blockDim.x) {
+    const int h = i / half, j = i % half;
+    const int2 p = pair_of<kNeox>(j, half);
+    T* x = q + h * d;
+    const float x0 = to_float(x[p.x]), x1 = to_float(x[p.y]);
+    x[p.x] = from_float<T>(x0 * cos[j] - x1 * sin[j]);
+    x[p.y] = from_float<T>(x1 * cos[j] + x0 * sin[j]);
+  }
+  int64_t slot = -1;
+  if (a.key_cache != nullptr) {
+    slot = a.slot_mapping[t];
+    if (slot >= a.num_slots) {
+      if (threadIdx.x == 0) raise_kernel_fault(a.fault, kFaultSlot);
+      slot = -1;
+    }
+  }
+  const int64_t cache_token = slot < 0 ? 0 : (slot / a.block_size) * a.cache_block_stride +
+                                                 (slot % a.block_size) * a.cache_offset_stride;
+  T* k = a.k + t * a.k_stride;
+  for (int i = threadIdx.x; i < a.k_heads * half; i += blockDim.x) {
+    const int h = i / half, j = i % half;
+    const int2 p = pair_of<kNeox>(j, half);
+    T* x = k + h * d;
+    const float x0 = to_float(x[p.x]), x1 = to_float(x[p.y]);
+    const T y0 = from_float<T>(x0 * cos[j] - x1 * sin[j]), y1 = from_float<T>(x1 * cos[j] + x0 * sin[j]);
+    x[p.x] = y0;
+    x[p.y] = y1;
+    if (slot >= 0) {
+      T* c = a.key_cache + cache_token + h * a.cache_head_stride;
+      c[p.x] = y0;
+      c[p.y] = y1;
+    }
+  }
+  if (slot < 0) return;
+  const T* v = a.v + t * a.v_stride;
+  for (int i = threadIdx.x; i < a.k_heads * d; i += blockDim.x) {
+    const int h = i / d, e = i % d;
+    const int64_t c = cache_token + h * a.cache_head_stride + e;
+    if (e >= a.rot_dim) a.key_cache[c] = k[h * d + e];
+    a.value_cache[c] = v[h * d + e];
+  }
+}
+
+void check_cache(const KvCacheWrite& c, const TensorView& k, int device, int64_t head_size) {
+  const int64_t tokens = k.size(0), kv_heads = k.size(1) / head_size;
+  check_device_rows(c.value, "value", device, 2, {k.dtype});
+  check_dim(c.value, "value", 0, tokens);
+  check_dim(c.value, "value", 1, k.size(1));
+  check_device_rows(c.key_cache, "key_cache", device, 4, {k.dtype});
+  check_device_rows(c.value_cache, "value_cache", device, 4, {k.dtype});
+  check_dim(c.key_cache, "key_cache", 2, kv_heads);
+  check_dim(c.key_cache, "key_cache", 3, head_size);
+  for (int d = 0; d < 4; ++d) {
+    check_dim(c.value_cache, "value_cache", d, c.key_cache.size(d));
+    HS_CHECK(c.value_cache.stride(d) == c.key_cache.stride(d), invalid_argument,
+             "value_cache: strides differ from key_cache's");
+  }
+  check_device_rows(c.slot_mapping, "slot_mapping", device, 1, {DType::i32});
+  HS_CHECK(c.slot_mapping.is_contiguous(), invalid_argument, "slot_mapping: must be contiguous");
+  check_dim(c.slot_mapping, "slot_mapping", 0, tokens);
+  HS_CHECK(c.key_cache.size(0) > 0 && c.key_cache.size(1) > 0, empty_batch, "key_cache: no blocks");
+}
+
+}  // namespace
+
+template <typename T>
+void rotary_cache_launch(const RotaryCacheArgs<T>& args, hipStream_t stream) {
+  const int work = std::max(args.q_heads, args.k_heads) * args.head_size / 2;
+  const int threads = std::clamp((work + 63) / 64 * 64, 64, 512);
+  auto kernel = args.is_neox ? rotary_cache_kernel<T, true> : rotary_cache_kernel<T, false>;
+  kernel<<<static_cast<unsigned>(args.tokens), threads, 0, stream>>>(args);
+  HS_GPU_CHECK_LAUNCH();
+}
+
+template void rotary_cache_launch<bf16>(const RotaryCacheArgs<bf16>&, hipStream_t);
+template void rotary_cache_launch<f16>(const RotaryCacheArgs<f16>&, hipStream_t);
+
+void rotary_embedding(const TensorView& positions, const TensorView& q, const TensorView& k,
+                      const TensorView& cos_sin_cache, int64_t head_size, bool is_neox, const KvCacheWrite* cache,
+                      hipStream_t stream) {
+  const int device = q.device_index;
+  check_device_rows(q, "q", device, 2, {DType::bf16, DType::f16});
+  check_device_rows(k, "k", device, 2, {q.dtype});
+  check_device_rows(positions, "positions", device, 1, {DType::i32});
+  HS_CHECK(positions.is_contiguous(), invalid_argument, "positions: must be contiguous");
+  check_device_rows(cos_sin_cache, "cos_sin_cache", device, 2, {DType::f32});
+  const int64_t tokens = positions.size(0);
+  check_dim(q, "q", 0, tokens);
+  check_dim(k, "k", 0, tokens);
+  HS_CHECK(tokens > 0, empty_batch, "rotary_embedding: no tokens");
+  HS_CHECK(tokens <= INT32_MAX, invalid_argument, "positions: at most 2^31 - 1 tokens per call");
+  HS_CHECK(head_size > 0 && q.size(1) % head_size == 0 && k.size(1) % head_size == 0 && q.size(1) > 0 &&
+               k.size(1) > 0,
+           shape_mismatch,
+           "head_size " << head_size << " must divide the widths of q (" << q.size(1) << ") and k (" << k.size(1)
+                        << ")");
+  HS_CHECK(q.size(1) <= INT32_MAX && k.size(1) <= INT32_MAX, invalid_argument, "q, k: rows are too wide");
+  const int64_t rot_dim = cos_sin_cache.size(1);
+  HS_CHECK(rot_dim % 2 == 0 && rot_dim > 0 && rot_dim <= head_size, shape_mismatch,
+           "cos_sin_cache: rot_dim " << rot_dim << " must be even, > 0 and at most head_size " << head_size);
+  HS_CHECK(cos_sin_cache.size(0) > 0, empty_batch, "cos_sin_cache: no positions");
+  if (cache != nullptr) check_cache(*cache, k, device, head_size);
+  DeviceGuard guard(device);
+  int32_t* fault = kernel_fault_word(device);
+  dispatch_half(q.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    RotaryCacheArgs<T> args{positions.ptr<int32_t>(), tokens, q.ptr<T>(), q.stride(0),
+                            static_cast<int>(q.size(1) / head_size), k.ptr<T>(), k.stride(0),
+                            static_cast<int>(k.size(1) / head_size), cos_sin_cache.ptr<float>(),
+                            cos_sin_cache.stride(0), cos_sin_cache.size(0), static_cast<int>(rot_dim),
+                            static_cast<int>(head_size), is_neox, nullptr, 0, nullptr, nullptr, 0, 0, 0, nullptr, 1,
+                            0, fault};
+    if (cache != nullptr) {
+      const TensorView& kc = cache->key_cache;
+      args.v = cache->value.ptr<T>();
+      args.v_stride = cache->value.stride(0);
+      args.key_cache = kc.ptr<T>();
+      args.value_cache = cache->value_cache.ptr<T>();
+      args.cache_block_stride = kc.stride(0);
+      args.cache_offset_stride = kc.stride(1);
+      args.cache_head_stride = kc.stride(2);
+      args.slot_mapping = cache->slot_mapping.ptr<int32_t>();
+      args.block_size = kc.size(1);
+      args.num_slots = kc.size(0) * kc.size(1);
+    }
+    rotary_cache_launch<T>(args, stream);
+  });
+}
+
+}  // namespace hipserve::gpu

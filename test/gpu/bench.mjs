@@ -1,0 +1,71 @@
+// Rough GPU kernel timings (not a test): host clock around calls that each wait for the device, so every figure
+// includes one launch-and-synchronize round trip (about 10-30 µs). Usage: node test/gpu/bench.mjs [addon.node]
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const addon = require(path.resolve(process.argv[2] ?? process.env.HIPSERVE_ADDON ?? 'build-cuda/Release/hipserve.node'));
+const { gpu, ops } = addon;
+if (!gpu || gpu.deviceCount() === 0) throw new Error('no GPU backend or device');
+
+function randomBf16(n, seed) {
+  const out = new Uint16Array(n), f = new Float32Array(1), u = new Uint32Array(f.buffer);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    f[0] = (s / 4294967296) * 2 - 1;
+    out[i] = u[0] >>> 16;
+  }
+  return out;
+}
+
+const buffers = [];
+function tensor(dtype, shape, host) {
+  const bytes = shape.reduce((a, b) => a * b, 1) * (dtype === 'bf16' ? 2 : 4);
+  const data = new gpu.DeviceBuffer(bytes);
+  buffers.push(data);
+  if (host) data.upload(host);
+  return { data, dtype, shape };
+}
+
+function time(fn, iters) {
+  for (let i = 0; i < 3; i++) fn();
+  const times = [];
+  for (let i = 0; i < iters; i++) {
+    const t0 = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e3);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+const rows = [];
+function report(name, us, bytes) {
+  rows.push({ name, us: us.toFixed(1), 'GB/s': (bytes / us / 1e3).toFixed(0) });
+}
+
+{
+  const t = 4096, h = 4096;
+  const x = tensor('bf16', [t, h], randomBf16(t * h, 1)), res = tensor('bf16', [t, h], randomBf16(t * h, 2));
+  const w = tensor('bf16', [h], randomBf16(h, 3));
+  report(`fusedAddRmsNorm bf16 [${t}, ${h}]`, time(() => ops.gpuFusedAddRmsNorm(x, res, w, 1e-6), 50), 4 * t * h * 2);
+  const out = tensor('bf16', [t, 14336]), gate = tensor('bf16', [t, 2 * 14336], randomBf16(t * 2 * 14336, 4));
+  report(`siluAndMul bf16 [${t}, 2 x 14336]`, time(() => ops.gpuSiluAndMul(gate, out), 50), 3 * t * 14336 * 2);
+}
+for (const [b, ctx, hq] of [[1, 32768, 32], [8, 8192, 32], [64, 2048, 32], [256, 1024, 32], [64, 2048, 64]]) {
+  const hk = 8, d = 128, bs = 16;
+  const blocksPer = Math.ceil(ctx / bs), numBlocks = b * blocksPer;
+  const cacheShape = [numBlocks, bs, hk, d];
+  const cacheN = numBlocks * bs * hk * d;
+  const kc = tensor('bf16', cacheShape, randomBf16(cacheN, 5)), vc = tensor('bf16', cacheShape, randomBf16(cacheN, 6));
+  const q = tensor('bf16', [b, hq, d], randomBf16(b * hq * d, 7)), out = tensor('bf16', [b, hq, d]);
+  const tables = Int32Array.from({ length: b * blocksPer }, (_, i) => i);
+  const bt = tensor('i32', [b, blocksPer], tables), lens = tensor('i32', [b], new Int32Array(b).fill(ctx));
+  const us = time(() => ops.gpuPagedDecodeAttention(q, kc, vc, lens, bt, ctx, { scale: 0.088 }, out), 50);
+  report(`pagedDecode bf16 B=${b} ctx=${ctx} Hq=${hq} Hk=${hk} D=${d}`, us, 2 * cacheN * 2);
+  for (const x of buffers.splice(0)) x.free();
+}
+const info = gpu.deviceInfo(0);
+console.log(`${info.name} (${info.arch}, ${info.computeUnits} CUs)`);
+console.table(rows);

@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { randomF32 } from '../helpers/random.js';
+import { cpuDecode, makeDecodeBatch, type DecodeOptions, type DecodeSpec } from './helpers/decode-batch.js';
+import { DevicePool, downloadHalf, gpuAddon, HALF_DTYPES, halfViolation, noGpu, relativeError, type HalfDType } from './helpers/gpu.js';
+
+describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
+  const pool = new DevicePool();
+  afterEach(() => pool.dispose());
+
+  function gpuDecode(s: DecodeSpec, o: DecodeOptions, maxSeqLen = Math.max(...s.seqLens)) {
+    const b = makeDecodeBatch(s);
+    const n = s.seqLens.length;
+    const out = pool.poisoned(s.dtype, [n, s.numHeads, s.headSize]);
+    gpuAddon().ops.gpuPagedDecodeAttention(
+      pool.half(s.dtype, [n, s.numHeads, s.headSize], b.q), pool.half(s.dtype, b.cacheShape, b.keyCache),
+      pool.half(s.dtype, b.cacheShape, b.valueCache), pool.i32([n], s.seqLens), pool.i32([n, b.maxBlocks], b.blockTables),
+      maxSeqLen, { ...o, sinks: o.sinks ? pool.f32([s.numHeads], o.sinks) : undefined }, out);
+    return { got: downloadHalf(s.dtype, out), want: cpuDecode(s, b, o) };
+  }
+
+  function expectMatch(s: DecodeSpec, extra: Omit<DecodeOptions, 'scale'> = {}): void {
+    const { got, want } = gpuDecode(s, { scale: 1 / Math.sqrt(s.headSize), ...extra });
+    expect(halfViolation(s.dtype, got, want, 2e-3)).toBeLessThanOrEqual(1);
+    expect(relativeError(got, want)).toBeLessThan(s.dtype === 'bf16' ? 5e-3 : 1e-3);
+  }
+
+  // Lengths around the block (16) and tile (256) edges, one too long for a single tile, one of a single key.
+  const edges = [1, 15, 16, 17, 255, 256, 257, 700, 3001];
+  const spec = (dtype: HalfDType, more: Partial<DecodeSpec> = {}): DecodeSpec => ({
+    dtype, seqLens: edges, numHeads: 8, numKvHeads: 2, headSize: 128, blockSize: 16, seed: 1, ...more,
+  });
+
+  for (const dtype of HALF_DTYPES)
+    it(`matches the CPU kernel across block and tile edges, split over partitions (${dtype})`, () => {
+      expectMatch(spec(dtype));
+    });
+
+  it('matches with one partition per sequence (a batch large enough to fill the device)', () => {
+    const seqLens = Array.from({ length: 96 }, (_, i) => 1 + ((i * 37) % 300));
+    expectMatch(spec('bf16', { seqLens, numKvHeads: 8, numHeads: 32, seed: 2 }));
+  });
+
+  for (const [headSize, numHeads, numKvHeads] of [[64, 4, 4], [80, 6, 2], [96, 8, 1], [256, 8, 2], [128, 24, 2], [128, 12, 1]] as const)
+    it(`supports head size ${headSize} with ${numHeads} query heads over ${numKvHeads} KV heads`, () => {
+      expectMatch(spec('f16', { seqLens: [5, 300, 1100], headSize, numHeads, numKvHeads, seed: headSize + numHeads }));
+    });
+
+  for (const blockSize of [1, 32])
+    it(`supports block size ${blockSize}`, () => {
+      expectMatch(spec('bf16', { seqLens: [1, 33, 290], blockSize, seed: 30 + blockSize }));
+    });
+
+  it('applies a sliding window, soft-capping and sinks as the CPU kernel does', () => {
+    expectMatch(spec('bf16', { seed: 5 }), { slidingWindow: 300 });
+    expectMatch(spec('bf16', { seed: 6 }), { softcap: 5 });
+    expectMatch(spec('f16', { seed: 7 }), { sinks: randomF32(8, 8, 3) });
+    expectMatch(spec('f16', { seed: 8, seqLens: [3, 40] }), { sinks: randomF32(8, 9, 3), slidingWindow: 16, softcap: 30 });
+  });
+
+  it('gives the same answer when maxSeqLen overstates the longest sequence', () => {
+    const s = spec('bf16', { seqLens: [20, 600], seed: 11 });
+    const { got, want } = gpuDecode(s, { scale: 0.1 }, 620); // the block tables allow 16 × 39 = 624
+    expect(halfViolation('bf16', got, want, 2e-3)).toBeLessThanOrEqual(1);
+  });
+
+  it('reports bad block-table entries and sequence lengths as HS_OUT_OF_BOUNDS', () => {
+    const s = spec('bf16', { seqLens: [40, 20], seed: 12 });
+    const b = makeDecodeBatch(s);
+    const q = pool.half('bf16', [2, 8, 128], b.q);
+    const kc = pool.half('bf16', b.cacheShape, b.keyCache), vc = pool.half('bf16', b.cacheShape, b.valueCache);
+    const out = pool.poisoned('bf16', [2, 8, 128]);
+    const run = (seqLens: number[], tables: Int32Array, maxSeqLen: number) =>
+      gpuAddon().ops.gpuPagedDecodeAttention(q, kc, vc, pool.i32([2], seqLens), pool.i32([2, b.maxBlocks], tables),
+        maxSeqLen, { scale: 0.1 }, out);
+    const oob = expect.objectContaining({ code: 'HS_OUT_OF_BOUNDS' });
+    const badTable = b.blockTables.slice();
+    badTable[1] = 10_000;
+    expect(() => run([40, 20], badTable, 40)).toThrow(oob);
+    expect(() => run([41, 20], b.blockTables, 40)).toThrow(oob);
+    expect(() => run([0, 20], b.blockTables, 40)).toThrow(oob);
+    run([40, 20], b.blockTables, 40);
+    expect(() => run([40, 20], b.blockTables, 16 * b.maxBlocks + 1)).toThrow(
+      expect.objectContaining({ code: 'HS_INVALID_ARGUMENT' }));
+  });
+
+  it('rejects an unsupported head size and mismatched heads', () => {
+    const s = spec('bf16', { seqLens: [4], headSize: 72, seed: 13 });
+    expect(() => gpuDecode(s, { scale: 0.1 })).toThrow(expect.objectContaining({ code: 'HS_UNSUPPORTED' }));
+    const t = spec('bf16', { seqLens: [4], numHeads: 6, numKvHeads: 4, seed: 14 });
+    expect(() => gpuDecode(t, { scale: 0.1 })).toThrow(expect.objectContaining({ code: 'HS_SHAPE_MISMATCH' }));
+  });
+});
