@@ -7,8 +7,8 @@
 //   a  = act(gu)                                       [T·k, I]
 //   y  = a · w2[e]ᵀ + b2[e]      (each expert's rows)  [T·k, H]
 //   out[token] += weight · y
-// Few rows per expert (decode): all experts' GEMVs share one parallel region (moe_grouped_dot); more rows:
-// one matmul call per expert, each split over the threads.
+// Experts with few rows (all of them in a decode step) share one parallel region of dot kernels
+// (moe_grouped_dot); an expert with many rows is a matmul call of its own, split over the threads.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -124,13 +124,13 @@ struct MoeScratch {
   std::vector<MatmulProblem> problems;
 };
 
-// Below this many rows per expert the dot kernels serve every expert, all in one parallel region; from it on
-// each expert is a matmul call of its own (which may take the blocked path).
-constexpr int64_t kGroupedMaxRows = 16;
+// Experts with fewer rows than this share one parallel region of dot kernels (the path matmul itself takes
+// below these sizes); experts with more are a matmul call of their own, which may take the blocked path.
+int64_t grouped_max_rows(DType w_dtype) { return w_dtype == DType::f32 ? 16 : 32; }
 
 // out rows [0, rows of every expert) = in · w[e]ᵀ + bias[e], per expert e, for the rows sorted by expert.
 void expert_gemms(MoeScratch& s, int64_t experts, const float* in, int64_t k, const TensorView& w,
-                  const TensorView* bias, float* out, int64_t n, bool grouped) {
+                  const TensorView* bias, float* out, int64_t n) {
   s.problems.clear();
   for (int64_t e = 0; e < experts; ++e) {
     const int64_t begin = s.offsets[e], rows = s.offsets[e + 1] - begin;
@@ -138,7 +138,7 @@ void expert_gemms(MoeScratch& s, int64_t experts, const float* in, int64_t k, co
     const TensorView we = slice(w, e);
     TensorView be;
     if (bias) be = slice(*bias, e);
-    if (!grouped) {
+    if (rows >= grouped_max_rows(w.dtype)) {
       matmul(matrix(const_cast<float*>(in) + begin * k, rows, k), we, bias ? &be : nullptr,
              matrix(out + begin * n, rows, n));
       continue;
@@ -157,7 +157,7 @@ void expert_gemms(MoeScratch& s, int64_t experts, const float* in, int64_t k, co
     p.k = k;
     s.problems.push_back(p);
   }
-  if (grouped) moe_grouped_dot(s.problems.data(), static_cast<int64_t>(s.problems.size()));
+  if (!s.problems.empty()) moe_grouped_dot(s.problems.data(), static_cast<int64_t>(s.problems.size()));
 }
 
 }  // namespace
@@ -184,9 +184,6 @@ void fused_moe(const TensorView& x, const TensorView& w13, const TensorView* b13
   s.cursor.assign(s.offsets.begin(), s.offsets.end() - 1);
   for (int64_t p = 0; p < pairs; ++p) s.order[static_cast<size_t>(s.cursor[static_cast<size_t>(id_at(p))]++)] = p;
 
-  int64_t max_rows = 0;
-  for (int64_t e = 0; e < d.experts; ++e) max_rows = std::max(max_rows, s.offsets[e + 1] - s.offsets[e]);
-  const bool grouped = max_rows < kGroupedMaxRows;
   s.xg.resize(static_cast<size_t>(pairs * d.hidden));
   s.gu.resize(static_cast<size_t>(pairs * 2 * d.inter));
   s.act.resize(static_cast<size_t>(pairs * d.inter));
@@ -197,10 +194,10 @@ void fused_moe(const TensorView& x, const TensorView& w13, const TensorView* b13
     const int64_t token = s.order[r] / d.top_k;
     std::memcpy(s.xg.data() + r * d.hidden, xp + token * x.stride(0), d.hidden * sizeof(float));
   }
-  expert_gemms(s, d.experts, s.xg.data(), d.hidden, w13, b13, s.gu.data(), 2 * d.inter, grouped);
+  expert_gemms(s, d.experts, s.xg.data(), d.hidden, w13, b13, s.gu.data(), 2 * d.inter);
   if (params.activation == MoeActivation::silu) silu_rows(s.gu.data(), pairs, d.inter, s.act.data());
   else swiglu_oai_rows(s.gu.data(), pairs, d.inter, params.alpha, params.limit, s.act.data());
-  expert_gemms(s, d.experts, s.act.data(), d.inter, w2, b2, s.y.data(), d.hidden, grouped);
+  expert_gemms(s, d.experts, s.act.data(), d.inter, w2, b2, s.y.data(), d.hidden);
 
   float* op = out.ptr<float>();
   if (!params.accumulate)

@@ -122,6 +122,18 @@ describe('fusedMoe', () => {
     expectClose(out.data, ref, 1e-4, 1e-3);
   });
 
+  it.each(['f32', 'bf16'] as const)('one expert with many rows next to experts with few (%s)', (dtype) => {
+    const p = problem(48, 64, 8, 32, 2, true, 21);
+    for (let t = 0; t < 48; t++) {
+      p.ids[t * 2] = 0;
+      p.ids[t * 2 + 1] = 1 + (t % 7);
+    }
+    const { args, seen } = run(p, dtype, {});
+    const out = Tensor.f32([48, 64]);
+    ops.fusedMoe(...args, out);
+    expectClose(out.data, refFusedMoe(seen, silu), 1e-4, 1e-3);
+  });
+
   it('a token routed twice to one expert counts both weights', () => {
     const p = problem(2, 16, 4, 8, 2, false, 5);
     p.ids.set([1, 1, 3, 3]);
