@@ -21,12 +21,14 @@ const YARN = { rope_type: 'yarn', factor: 4, mscale: 1, mscale_all_dim: 1, origi
   beta_fast: 32, beta_slow: 1, rope_theta: 10000 };
 
 const VARIANTS = [
-  { name: 'q LoRA, yarn (mscale² in the scale), interleaved RoPE', qLora: Q_LORA, rope: YARN, interleave: true },
+  { name: 'q LoRA, yarn (mscale² in the scale), interleaved RoPE', qLora: Q_LORA, rope: YARN, interleave: true,
+    dtype: 'f32' },
   { name: 'q_proj, default RoPE, rotate-half', qLora: null, rope: { rope_type: 'default', rope_theta: 10000 },
-    interleave: false },
-];
+    interleave: false, dtype: 'f32' },
+  { name: 'q LoRA, bf16 weights', qLora: Q_LORA, rope: YARN, interleave: true, dtype: 'bf16' },
+] as const;
 
-describe.each(VARIANTS)('MlaAttention ($name)', ({ qLora, rope, interleave }) => {
+describe.each(VARIANTS)('MlaAttention ($name)', ({ qLora, rope, interleave, dtype }) => {
   const config = hfToModelConfig({ architectures: ['DeepseekV3ForCausalLM'], model_type: 'deepseek_v3',
     vocab_size: 16, hidden_size: HIDDEN, intermediate_size: 16, num_hidden_layers: 1, num_attention_heads: HEADS,
     head_dim: ROPE, rms_norm_eps: 1e-5, max_position_embeddings: 64, q_lora_rank: qLora, kv_lora_rank: KV_LORA,
@@ -36,8 +38,9 @@ describe.each(VARIANTS)('MlaAttention ($name)', ({ qLora, rope, interleave }) =>
   const weights = new MemoryWeights();
   const add = (name: string, shape: number[], seed: number, scale = 0.3, offset = 0) => {
     const values = randomF32(shape.reduce((a, b) => a * b, 1), seed, scale).map((x) => x + offset);
-    weights.add(`attn.${name}`, shape, values);
-    return values;
+    // Projections in the variant's dtype (the reference reads them back rounded); norm weights in f32.
+    weights.add(`attn.${name}`, shape, values, shape.length === 2 ? dtype : 'f32');
+    return weights.valuesOf(`attn.${name}`);
   };
   const w: MlaRefWeights = {
     kvAProj: add('kv_a_proj_with_mqa.weight', [KV_LORA + ROPE, HIDDEN], 3),
