@@ -8,8 +8,10 @@
 //   y  = a · w2[e]ᵀ + b2[e]      (each expert's rows)  [T·k, H]
 //   out[token] += weight · y
 // Experts with few rows (all of them in a decode step) share one parallel region of dot kernels
-// (moe_grouped_dot); an expert with many rows is a matmul call of its own, split over the threads.
+// (moe_grouped_dot); experts with many rows are matmul calls, spread over the threads whole when there are
+// enough of them, else each split over the threads.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -19,6 +21,7 @@
 #include "hipserve/ops.h"
 #include "moe_grouped_dot.h"
 #include "softmax_exp.h"
+#include "thread_pool.h"
 
 namespace hipserve {
 namespace cpu {
@@ -121,43 +124,78 @@ struct MoeScratch {
   std::vector<int64_t> order;    // [T·k]: row r holds the flat (token, slot) index t·k + j
   std::vector<int64_t> cursor;   // [E]: next free row of each expert while sorting
   std::vector<float> xg, gu, act, y;  // [T·k, H], [T·k, 2I], [T·k, I], [T·k, H]
-  std::vector<MatmulProblem> problems;
+  std::vector<MatmulProblem> problems;  // experts served by the grouped dot kernels
+  std::vector<int64_t> big;             // experts served by matmul calls
 };
 
 // Experts with fewer rows than this share one parallel region of dot kernels (the path matmul itself takes
-// below these sizes); experts with more are a matmul call of their own, which may take the blocked path.
+// below these sizes); experts with more are matmul calls of their own, which may take the blocked path.
 int64_t grouped_max_rows(DType w_dtype) { return w_dtype == DType::f32 ? 16 : 32; }
 
-// out rows [0, rows of every expert) = in · w[e]ᵀ + bias[e], per expert e, for the rows sorted by expert.
-void expert_gemms(MoeScratch& s, int64_t experts, const float* in, int64_t k, const TensorView& w,
-                  const TensorView* bias, float* out, int64_t n) {
-  s.problems.clear();
-  for (int64_t e = 0; e < experts; ++e) {
-    const int64_t begin = s.offsets[e], rows = s.offsets[e + 1] - begin;
-    if (rows == 0) continue;
-    const TensorView we = slice(w, e);
+// One pass of the grouped GEMM: out rows of expert e = in rows of expert e · w[e]ᵀ + bias[e].
+struct ExpertGemm {
+  const MoeScratch& s;
+  const float* in;
+  int64_t k;
+  const TensorView& w;
+  const TensorView* bias;
+  float* out;
+  int64_t n;
+
+  int64_t begin(int64_t e) const { return s.offsets[e]; }
+  int64_t rows(int64_t e) const { return s.offsets[e + 1] - s.offsets[e]; }
+
+  void matmul_expert(int64_t e) const {
     TensorView be;
     if (bias) be = slice(*bias, e);
-    if (rows >= grouped_max_rows(w.dtype)) {
-      matmul(matrix(const_cast<float*>(in) + begin * k, rows, k), we, bias ? &be : nullptr,
-             matrix(out + begin * n, rows, n));
-      continue;
-    }
+    matmul(matrix(const_cast<float*>(in) + begin(e) * k, rows(e), k), slice(w, e), bias ? &be : nullptr,
+           matrix(out + begin(e) * n, rows(e), n));
+  }
+
+  MatmulProblem dot_problem(int64_t e) const {
+    const TensorView we = slice(w, e);
     MatmulProblem p;
-    p.x = in + begin * k;
+    p.x = in + begin(e) * k;
     p.x_stride = k;
     p.w = we.data;
     p.w_dtype = we.dtype;
     p.w_stride = we.stride(0);
-    p.bias = bias ? be.ptr<float>() : nullptr;
-    p.out = out + begin * n;
+    p.bias = bias ? slice(*bias, e).ptr<float>() : nullptr;
+    p.out = out + begin(e) * n;
     p.out_stride = n;
-    p.m = rows;
+    p.m = rows(e);
     p.n = n;
     p.k = k;
-    s.problems.push_back(p);
+    return p;
+  }
+};
+
+// Experts with many rows: when there are at least as many as threads, each thread takes whole experts (a
+// matmul called from a worker runs on it alone), so a prefill syncs once instead of once per expert.
+struct BigExpertClaims {
+  const ExpertGemm& gemm;
+  const std::vector<int64_t>& experts;
+  std::atomic<size_t> next{0};
+  void run() {
+    for (size_t i; (i = next.fetch_add(1)) < experts.size();) gemm.matmul_expert(experts[i]);
+  }
+};
+
+void expert_gemms(MoeScratch& s, int64_t experts, const ExpertGemm& gemm) {
+  s.problems.clear();
+  s.big.clear();
+  for (int64_t e = 0; e < experts; ++e) {
+    if (gemm.rows(e) == 0) continue;
+    if (gemm.rows(e) >= grouped_max_rows(gemm.w.dtype)) s.big.push_back(e);
+    else s.problems.push_back(gemm.dot_problem(e));
   }
   if (!s.problems.empty()) moe_grouped_dot(s.problems.data(), static_cast<int64_t>(s.problems.size()));
+  if (static_cast<int64_t>(s.big.size()) >= num_threads()) {
+    BigExpertClaims claims{gemm, s.big};
+    parallel_for(num_threads(), 1, [&claims](int64_t, int64_t) { claims.run(); });
+  } else {
+    for (int64_t e : s.big) gemm.matmul_expert(e);
+  }
 }
 
 }  // namespace
@@ -194,10 +232,10 @@ void fused_moe(const TensorView& x, const TensorView& w13, const TensorView* b13
     const int64_t token = s.order[r] / d.top_k;
     std::memcpy(s.xg.data() + r * d.hidden, xp + token * x.stride(0), d.hidden * sizeof(float));
   }
-  expert_gemms(s, d.experts, s.xg.data(), d.hidden, w13, b13, s.gu.data(), 2 * d.inter);
+  expert_gemms(s, d.experts, {s, s.xg.data(), d.hidden, w13, b13, s.gu.data(), 2 * d.inter});
   if (params.activation == MoeActivation::silu) silu_rows(s.gu.data(), pairs, d.inter, s.act.data());
   else swiglu_oai_rows(s.gu.data(), pairs, d.inter, params.alpha, params.limit, s.act.data());
-  expert_gemms(s, d.experts, s.act.data(), d.inter, w2, b2, s.y.data(), d.hidden);
+  expert_gemms(s, d.experts, {s, s.act.data(), d.inter, w2, b2, s.y.data(), d.hidden});
 
   float* op = out.ptr<float>();
   if (!params.accumulate)

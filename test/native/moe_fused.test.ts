@@ -6,7 +6,8 @@ import { Tensor, type TensorArg } from '../../bindings/tensor.js';
 import { expectClose } from '../helpers/expect-close.js';
 import { randomF32, rng } from '../helpers/random.js';
 
-const { ops, opsAsync } = loadAddon();
+const addon = loadAddon();
+const { ops, opsAsync } = addon;
 
 interface Problem {
   t: number; h: number; e: number; i: number; k: number;
@@ -122,16 +123,23 @@ describe('fusedMoe', () => {
     expectClose(out.data, ref, 1e-4, 1e-3);
   });
 
-  it.each(['f32', 'bf16'] as const)('one expert with many rows next to experts with few (%s)', (dtype) => {
-    const p = problem(48, 64, 8, 32, 2, true, 21);
-    for (let t = 0; t < 48; t++) {
-      p.ids[t * 2] = 0;
-      p.ids[t * 2 + 1] = 1 + (t % 7);
-    }
+  it.each(['f32', 'bf16'] as const)('experts with many rows next to experts with few, on 1 to 8 threads (%s)', (dtype) => {
+    // Experts 0 and 1 take every token; the rest share the second half of the slots.
+    const p = problem(48, 64, 8, 32, 3, true, 21);
+    for (let t = 0; t < 48; t++) p.ids.set([0, 1, 2 + (t % 6)], t * 3);
     const { args, seen } = run(p, dtype, {});
-    const out = Tensor.f32([48, 64]);
-    ops.fusedMoe(...args, out);
-    expectClose(out.data, refFusedMoe(seen, silu), 1e-4, 1e-3);
+    const expected = refFusedMoe(seen, silu);
+    const threads = addon.numThreads();
+    try {
+      for (const n of [1, 2, 8]) {
+        addon.setNumThreads(n);
+        const out = Tensor.f32([48, 64]);
+        ops.fusedMoe(...args, out);
+        expectClose(out.data, expected, 1e-4, 1e-3);
+      }
+    } finally {
+      addon.setNumThreads(threads);
+    }
   });
 
   it('a token routed twice to one expert counts both weights', () => {
