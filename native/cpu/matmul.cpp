@@ -25,21 +25,6 @@ constexpr int64_t kMinWorkPerThread = 1 << 16;
 // Work is handed out in about this many runs per thread.
 constexpr int64_t kClaimsPerThread = 8;
 
-const MatmulIsaKernels& kernels_for(Isa isa) {
-  switch (isa) {
-#if defined(HS_HAVE_AVX512)
-    case Isa::avx512: return matmul_kernels_avx512();
-#endif
-#if defined(HS_HAVE_AVX2)
-    case Isa::avx2: return matmul_kernels_avx2();
-#endif
-#if defined(HS_HAVE_NEON)
-    case Isa::neon: return matmul_kernels_neon();
-#endif
-    default: return matmul_kernels_scalar();
-  }
-}
-
 HS_MULTIVERSION
 void pack_x(const float* x, int64_t x_stride, int64_t m, int64_t k, float* packed) {
   const int64_t blocks = (m + kPackRows - 1) / kPackRows;
@@ -87,7 +72,7 @@ void fill_with_bias(const MatmulProblem& p) {
 
 void matmul_launch(MatmulProblem p) {
   if (p.k == 0) return fill_with_bias(p);
-  const MatmulIsaKernels& kernels = kernels_for(active_isa());
+  const MatmulIsaKernels& kernels = matmul_kernels_for(active_isa());
   if (p.m < blocked_min_rows(p.w_dtype)) {
     split_over_n(p, kernels.dot_rows, kernels.dot);
     return;
@@ -133,6 +118,22 @@ void check_matrix(const TensorView& t, const char* name, std::initializer_list<D
 }
 
 }  // namespace
+
+const MatmulIsaKernels& matmul_kernels_for(Isa isa) {
+  switch (isa) {
+#if defined(HS_HAVE_AVX512)
+    case Isa::avx512: return matmul_kernels_avx512();
+#endif
+#if defined(HS_HAVE_AVX2)
+    case Isa::avx2: return matmul_kernels_avx2();
+#endif
+#if defined(HS_HAVE_NEON)
+    case Isa::neon: return matmul_kernels_neon();
+#endif
+    default: return matmul_kernels_scalar();
+  }
+}
+
 }  // namespace cpu
 
 void matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& out) {

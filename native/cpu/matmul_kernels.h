@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 
+#include "cpu_isa.h"
 #include "hipserve/tensor_view.h"
 
 namespace hipserve::cpu {
@@ -38,6 +39,8 @@ struct MatmulIsaKernels {
   int64_t blocked_rows;  // same for the blocked micro-kernel
 };
 
+// The kernels of `isa`, or the scalar ones where this build lacks it.
+const MatmulIsaKernels& matmul_kernels_for(Isa isa);
 const MatmulIsaKernels& matmul_kernels_scalar();
 #if defined(HS_HAVE_AVX2)
 const MatmulIsaKernels& matmul_kernels_avx2();

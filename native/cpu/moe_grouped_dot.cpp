@@ -13,21 +13,6 @@ namespace {
 // Weight rows per claim, in dot micro-kernels: large enough to amortize the claim, small enough to balance.
 constexpr int64_t kTilesPerClaim = 8;
 
-const MatmulIsaKernels& dot_kernels() {
-  switch (active_isa()) {
-#if defined(HS_HAVE_AVX512)
-    case Isa::avx512: return matmul_kernels_avx512();
-#endif
-#if defined(HS_HAVE_AVX2)
-    case Isa::avx2: return matmul_kernels_avx2();
-#endif
-#if defined(HS_HAVE_NEON)
-    case Isa::neon: return matmul_kernels_neon();
-#endif
-    default: return matmul_kernels_scalar();
-  }
-}
-
 struct Claims {
   const MatmulProblem* problems;
   const int64_t* first_unit;  // [count + 1]: problem i owns units [first_unit[i], first_unit[i + 1])
@@ -48,7 +33,7 @@ struct Claims {
 }  // namespace
 
 void moe_grouped_dot(const MatmulProblem* problems, int64_t count) {
-  const MatmulIsaKernels& kernels = dot_kernels();
+  const MatmulIsaKernels& kernels = matmul_kernels_for(active_isa());
   const int64_t rows = kernels.dot_rows * kTilesPerClaim;
   thread_local std::vector<int64_t> first_unit;
   first_unit.assign(static_cast<size_t>(count + 1), 0);

@@ -75,6 +75,24 @@ export function baseMoeSpec(config: ModelConfig, moe: MoeConfig): FusedMoeSpec {
   };
 }
 
+/**
+ * DeepSeek-V3's MoE block, which Kimi-K2 and GLM-4.5 share: the `gate` router with e_score_correction_bias, sigmoid
+ * scores, grouped top-k (topk_group of n_group groups) and routed_scaling_factor; SwiGLU experts; n_shared_experts
+ * shared experts as one MLP of n_shared_experts × moe_intermediate_size added to the routed output.
+ */
+export function groupedSigmoidMoeSpec(config: ModelConfig): FusedMoeSpec {
+  const moe = moeConfig(config);
+  return {
+    ...baseMoeSpec(config, moe),
+    route: groupedSigmoidRouter(moe),
+    correctionBias: true,
+    sharedExperts: moe.numSharedExperts > 0
+      ? { name: 'shared_experts', intermediateSize: moe.numSharedExperts * moe.expertIntermediateSize,
+        hiddenAct: config.hiddenAct }
+      : null,
+  };
+}
+
 /** Scratch for the MoE blocks of one model built from `spec`. */
 export function moeScratchFor(spec: FusedMoeSpec): MoeScratch {
   return new MoeScratch({ hiddenSize: spec.hiddenSize, numExperts: spec.numExperts, topK: spec.route.topK,

@@ -5,13 +5,12 @@ import { MlaLatentCache } from '../layers/attention/mla-latent-cache.js';
 import { MlaRotary } from '../layers/attention/mla-rotary.js';
 import { MlaScratch } from '../layers/attention/mla-scratch.js';
 import { Embedding } from '../layers/embedding.js';
-import { moeScratchFor } from '../layers/fused-moe-config.js';
+import { groupedSigmoidMoeSpec, moeScratchFor } from '../layers/fused-moe-config.js';
 import { LogitsHead } from '../layers/logits-head.js';
 import { RmsNorm } from '../layers/rms-norm.js';
 import type { ModelConfig } from '../loader/model-config.js';
 import { DeepseekV3DecoderLayer, type DeepseekV3Step, firstKDenseReplace, type SparseMlp }
   from './deepseek-v3-decoder-layer.js';
-import { deepseekV3MoeSpec } from './deepseek-v3-moe.js';
 import type { CausalLM, ForwardBatch } from './forward-batch.js';
 import type { ModelBuildContext } from './model-registry.js';
 import { StepBuffers } from './step-buffers.js';
@@ -50,7 +49,7 @@ export class DeepseekV3ForCausalLM implements CausalLM {
     const firstSparse = firstKDenseReplace(config);
     let sparse: SparseMlp | null = null;
     if (firstSparse < config.numHiddenLayers) {
-      const spec = deepseekV3MoeSpec(config);
+      const spec = groupedSigmoidMoeSpec(config);
       sparse = { spec, scratch: moeScratchFor(spec) };
     }
     for (let i = 0; i < config.numHiddenLayers; i++) {

@@ -1,5 +1,5 @@
 import { FusedMoe } from '../layers/fused-moe.js';
-import { baseMoeSpec, groupedSigmoidRouter, moeConfig, moeScratchFor } from '../layers/fused-moe-config.js';
+import { groupedSigmoidMoeSpec, moeScratchFor } from '../layers/fused-moe-config.js';
 import type { ModelConfig } from '../loader/model-config.js';
 import type { LlamaVariant } from './llama-variant.js';
 
@@ -9,16 +9,7 @@ import type { LlamaVariant } from './llama-variant.js';
  * routed scaling) and shared experts.
  */
 export function glm4MoeVariant(config: ModelConfig): LlamaVariant {
-  const moe = moeConfig(config);
-  const spec = {
-    ...baseMoeSpec(config, moe),
-    route: groupedSigmoidRouter(moe),
-    correctionBias: true,
-    sharedExperts: moe.numSharedExperts > 0
-      ? { name: 'shared_experts', intermediateSize: moe.expertIntermediateSize * moe.numSharedExperts,
-        hiddenAct: config.hiddenAct }
-      : null,
-  };
+  const spec = groupedSigmoidMoeSpec(config);
   const scratch = moeScratchFor(spec);
   const firstSparse = typeof config.raw.first_k_dense_replace === 'number' ? config.raw.first_k_dense_replace : 0;
   return {

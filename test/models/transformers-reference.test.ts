@@ -1,49 +1,33 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
 import { describe, expect, it } from 'vitest';
 
-import { loadCausalLM } from '../../src/models/load-causal-lm.js';
-import { CpuPlatform } from '../../src/platforms/cpu/cpu-platform.js';
-import { createModelRegistry } from '../../src/models/builtin-models.js';
 import { maxViolation } from '../helpers/random.js';
 import { argmax, PagedSequences } from './paged-sequences.js';
-
-// Tiny random-weight models saved by transformers 5.17 with its greedy continuations and logits
-// (scripts/fixtures/make_dense_fixtures.py).
-const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/models');
-
-interface ReferenceCase {
-  prompt: number[];
-  greedy: number[];
-  last_logits: number[];
-  final_logits: number[];
-}
+import { loadFixtureModel, readReference, type ReferenceCase } from './transformers-fixture.js';
 
 const MODELS = [
   ['llama', 'LlamaForCausalLM', 'llama3 RoPE, untied lm_head'],
   ['mistral', 'MistralForCausalLM', 'sliding window 12, head_dim 16'],
   ['qwen2', 'Qwen2ForCausalLM', 'q/k/v biases, yarn RoPE, tied embeddings'],
   ['qwen3', 'Qwen3ForCausalLM', 'q/k RMSNorm, head_dim 32, linear RoPE'],
+  ['qwen3_moe', 'Qwen3MoeForCausalLM', 'dense layer 0, 8 experts top-2 renormalized, q/k norm'],
+  ['mixtral', 'MixtralForCausalLM', 'block_sparse_moe w1/w2/w3, 4 experts top-2'],
+  ['glm4_moe', 'Glm4MoeForCausalLM', 'grouped sigmoid router, shared expert, partial rotary, q/k norm'],
+  ['gpt_oss', 'GptOssForCausalLM', 'sinks, sliding/full layers, yarn, fused interleaved experts with biases'],
+  ['deepseek_v3', 'DeepseekV3ForCausalLM', 'MLA (q LoRA, yarn mscale, interleaved rope), grouped routing, shared expert'],
 ] as const;
 
-describe.each(MODELS)('%s matches transformers', (name, architecture, what) => {
-  const dir = path.join(FIXTURES, name);
-  const reference = JSON.parse(readFileSync(path.join(dir, 'reference.json'), 'utf8')) as {
-    architecture: string; cases: ReferenceCase[] };
+const within = (actual: ArrayLike<number>, expected: ArrayLike<number>): void =>
+  expect(maxViolation(actual, expected, 1e-3, 1e-3)).toBeLessThanOrEqual(1);
 
+describe.each(MODELS)('%s matches transformers', (name, architecture, what) => {
   it(`(${what}): prompt logits and 40 greedy tokens, step by step`, async () => {
-    expect(existsSync(dir)).toBe(true);
-    const { model } = await loadCausalLM(dir, { platform: new CpuPlatform(), registry: createModelRegistry(),
-      maxNumBatchedTokens: 32 });
+    const model = await loadFixtureModel(name);
     expect(model.config.architecture).toBe(architecture);
-    model.allocateKvCache(64, 4);
     const seqs = new PagedSequences(64, 4, 16);
-    for (const [id, c] of reference.cases.entries()) {
+    for (const [id, c] of readReference(name).entries()) {
       seqs.add(id, c.prompt);
       let logits = model.forward(seqs.step([{ id, count: c.prompt.length }]));
-      expect(maxViolation(logits, c.last_logits, 1e-3, 1e-3)).toBeLessThanOrEqual(1);
+      within(logits, c.last_logits);
       const generated: number[] = [];
       while (generated.length < c.greedy.length) {
         const next = argmax(logits);
@@ -52,8 +36,35 @@ describe.each(MODELS)('%s matches transformers', (name, architecture, what) => {
         logits = model.forward(seqs.step([{ id, count: 1 }]));
       }
       expect(generated).toEqual(c.greedy);
-      expect(maxViolation(logits, c.final_logits, 1e-3, 1e-3)).toBeLessThanOrEqual(1);
+      within(logits, c.final_logits);
     }
+    model.dispose();
+  });
+
+  it('batched: one prompt chunked around the other, then both decoded in the same steps', async () => {
+    const model = await loadFixtureModel(name);
+    const seqs = new PagedSequences(64, 4, 16);
+    const [a, b] = readReference(name) as [ReferenceCase, ReferenceCase];
+    const v = model.config.vocabSize;
+    seqs.add(0, a.prompt);
+    seqs.add(1, b.prompt);
+    const half = Math.ceil(a.prompt.length / 2);
+    model.forward(seqs.step([{ id: 0, count: half }]));
+    let logits = model.forward(seqs.step([{ id: 1, count: b.prompt.length }, { id: 0, count: a.prompt.length - half }]));
+    const row = (r: number): Float32Array => logits.subarray(r * v, (r + 1) * v);
+    within(row(0), b.last_logits);
+    within(row(1), a.last_logits);
+    const generated: [number[], number[]] = [[], []];
+    while (generated[0].length < a.greedy.length) {
+      for (const [r, id] of [[0, 1], [1, 0]] as const) {
+        const next = argmax(row(r));
+        generated[id].push(next);
+        seqs.append(id, next);
+      }
+      logits = model.forward(seqs.step([{ id: 1, count: 1 }, { id: 0, count: 1 }]));
+    }
+    expect(generated).toEqual([a.greedy, b.greedy]);
+    within(row(1), a.final_logits);
     model.dispose();
   });
 });
