@@ -2,7 +2,6 @@ import type { NativeOps } from '../../bindings/addon.js';
 import type { TensorArg } from '../../bindings/tensor.js';
 import type { ModelConfig } from '../loader/model-config.js';
 import type { WeightSource } from '../loader/weights.js';
-import type { AttentionMetadata } from '../layers/attention/attention-metadata.js';
 import { MlaAttention } from '../layers/attention/mla-attention.js';
 import type { MlaDims } from '../layers/attention/mla-dims.js';
 import type { MlaRotary } from '../layers/attention/mla-rotary.js';
@@ -11,13 +10,10 @@ import { FusedMoe, type FusedMoeSpec } from '../layers/fused-moe.js';
 import type { MoeScratch } from '../layers/fused-moe-scratch.js';
 import { GatedMlp } from '../layers/gated-mlp.js';
 import { RmsNorm } from '../layers/rms-norm.js';
-import type { StepViews } from './step-buffers.js';
+import type { BaseStep } from './decoder-only-lm.js';
 
 /** What one step's layers share. */
-export interface DeepseekV3Step {
-  readonly positions: TensorArg;
-  readonly meta: AttentionMetadata;
-  readonly views: StepViews;
+export interface DeepseekV3Step extends BaseStep {
   readonly mla: MlaStepViews;
 }
 

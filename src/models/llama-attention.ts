@@ -3,22 +3,18 @@ import type { TensorArg } from '../../bindings/tensor.js';
 import { HipserveError } from '../errors.js';
 import type { ModelConfig } from '../loader/model-config.js';
 import type { WeightSource } from '../loader/weights.js';
-import type { AttentionMetadata } from '../layers/attention/attention-metadata.js';
 import { MhaAttention } from '../layers/attention/mha-attention.js';
 import type { PagedKvCache } from '../layers/attention/paged-kv-cache.js';
 import { Linear } from '../layers/linear.js';
 import { RmsNorm } from '../layers/rms-norm.js';
 import { requireWeight, weightAsF32 } from '../layers/weight-tensors.js';
 import type { RotaryEmbedding } from '../layers/rotary/rotary-embedding.js';
+import type { BaseStep } from './decoder-only-lm.js';
 import type { LlamaVariant } from './llama-variant.js';
-import type { StepViews } from './step-buffers.js';
 
 /** What one step's layers share: positions, attention metadata and activation views, built once per forward. */
-export interface LayerStep {
-  readonly positions: TensorArg;
-  readonly meta: AttentionMetadata;
-  readonly views: StepViews;
-}
+/** The Llama family's layers need nothing beyond the base step. */
+export type LayerStep = BaseStep;
 
 /** Self-attention of the Llama family: q/k/v projections, optional per-head q/k RMSNorm, RoPE, paged MHA, o_proj. */
 export class LlamaAttention {
