@@ -3,6 +3,7 @@
  * engine whenever work is pending, posting each step's deltas and statistics. Messages (add, abort, drain) are
  * handled between steps.
  */
+import { getPriority, setPriority } from 'node:os';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 
@@ -29,7 +30,20 @@ function samplingKernels(enabled: boolean): SamplingKernels | undefined {
   }
 }
 
+/**
+ * Lowers this thread's scheduling priority (Linux applies it per thread; the kernel thread pool, started from here,
+ * inherits it), so the main thread's event loop gets a core at once when it wakes, even when the kernels use all.
+ */
+function yieldToMainThread(): void {
+  try {
+    setPriority(0, Math.min(19, getPriority(0) + 10));
+  } catch {
+    // Not permitted or not supported: run at the default priority.
+  }
+}
+
 async function main(): Promise<void> {
+  yieldToMainThread();
   const port = parentPort!;
   const data = workerData as EngineWorkerData;
   const post = (message: FromWorker): void => port.postMessage(message);
