@@ -1,6 +1,5 @@
 import { appendBlockHashes, type BlockHash } from '../kvcache/block-hash.js';
 import type { KVCacheRequest } from '../kvcache/single-type-manager.js';
-import type { PositionLogprobs } from '../sampling/logprobs.js';
 import type { SamplingParams } from '../sampling/sampling-params.js';
 
 export type RequestStatus = 'waiting' | 'running' | 'preempted' | 'finished';
@@ -62,8 +61,11 @@ export class Request implements KVCacheRequest, RequestView {
   finishReason: FinishReason | null = null;
   /** The stop string or stop token id that ended the output. */
   stopReason: string | number | null = null;
-  /** Prompt logprobs gathered over prefill chunks; position 0 has none. */
-  readonly promptLogprobs: (PositionLogprobs | null)[] | null;
+  /**
+   * Prompt positions whose logprobs were reported (position 0 has none), so that a prefill recomputed after a
+   * preemption reports none twice.
+   */
+  numPromptLogprobPositions = 1;
   firstScheduledTime: number | null = null;
   firstTokenTime: number | null = null;
   private readonly hashBlockSize: number | null;
@@ -78,7 +80,6 @@ export class Request implements KVCacheRequest, RequestView {
     this.eosTokenIds = options.eosTokenIds;
     this.maxTokens = Math.min(init.samplingParams.maxTokens ?? Infinity, options.maxModelLen - init.promptTokenIds.length);
     this.allTokenIds = [...init.promptTokenIds];
-    this.promptLogprobs = init.samplingParams.promptLogprobs === null ? null : [null];
     this.hashBlockSize = options.hashBlockSize;
     this.updateBlockHashes();
   }
@@ -101,7 +102,7 @@ export class Request implements KVCacheRequest, RequestView {
 
   /** Prompt logprobs need every prompt position's logits, so such requests bypass prefix-cache hits. */
   get skipPrefixCache(): boolean {
-    return this.promptLogprobs !== null;
+    return this.samplingParams.promptLogprobs !== null;
   }
 
   appendOutputTokenIds(tokenIds: readonly number[]): void {

@@ -226,12 +226,11 @@ export class Scheduler {
   /** Prompt logprobs of positions not seen before (a recomputed prefill after preemption repeats some). */
   private collectPromptLogprobs(request: Request, s: ScheduledRequest, chunk: readonly PositionLogprobs[] | null):
     PositionLogprobs[] | null {
-    const all = request.promptLogprobs;
-    if (all === null || chunk === null) return null;
+    if (chunk === null) return null;
     const fresh: PositionLogprobs[] = [];
     chunk.forEach((entry, k) => {
-      if (s.numComputedTokens + 1 + k === all.length) {
-        all.push(entry);
+      if (s.numComputedTokens + 1 + k === request.numPromptLogprobPositions) {
+        request.numPromptLogprobPositions++;
         fresh.push(entry);
       }
     });
