@@ -16,6 +16,11 @@ export interface CausalLMRunnerConfig {
   readonly samplingKernels?: SamplingKernels;
 }
 
+/** A share needs logits at every scheduled position: it asks for prompt logprobs and has prompt left to score. */
+function wantsPromptLogprobs(s: ScheduledRequest): boolean {
+  return s.request.samplingParams.promptLogprobs !== null && s.numComputedTokens < s.request.numPromptTokens - 1;
+}
+
 /**
  * Runs a CausalLM for the scheduler: builds the ForwardBatch in buffers allocated once, runs the forward pass and
  * samples. Logits are computed for the last scheduled token of each sequence, and for every scheduled prompt token
@@ -104,7 +109,7 @@ export class CausalLMRunner implements ModelRunner {
       const tokens = request.allTokenIds;
       this.queryStartLoc[b] = t;
       this.firstRow[b] = r;
-      const wantsPrompt = request.samplingParams.promptLogprobs !== null && s.numComputedTokens < request.numPromptTokens - 1;
+      const wantsPrompt = wantsPromptLogprobs(s);
       for (let k = 0; k < s.numScheduledTokens; k++) {
         const p = s.numComputedTokens + k;
         this.tokenIds[t] = tokens[p]!;
@@ -140,7 +145,7 @@ export class CausalLMRunner implements ModelRunner {
   private promptLogprobs(s: ScheduledRequest, logits: Float32Array, firstRow: number): PositionLogprobs[] | null {
     const { request } = s;
     const k = request.samplingParams.promptLogprobs;
-    if (k === null || s.numComputedTokens >= request.numPromptTokens - 1) return null;
+    if (k === null || !wantsPromptLogprobs(s)) return null;
     const v = this.vocabSize;
     const entries: PositionLogprobs[] = [];
     for (let i = 0; i < s.numScheduledTokens; i++) {
