@@ -1,17 +1,18 @@
 import type { Command } from 'commander';
 
 import { addResultFlags, fileTimestamp, saveIfAsked, type ResultFlags } from '../bench/commands/result-flags.js';
-import { collectKeyValue, parseNumber } from '../bench/commands/flag-parsers.js';
+import { parseNumber } from '../bench/commands/flag-parsers.js';
 import { environment } from '../bench/environment.js';
 import { firstServedModel } from '../bench/serve/resolve-target.js';
+import { addServerTargetFlags, serverTarget, type ServerTargetFlags } from '../bench/serve/server-target.js';
 import { benchResult } from '../bench/write-result.js';
 import { HipserveError } from '../errors.js';
-import { parseCount, parseInteger, parsePort } from '../server/config/cli-values.js';
+import { parseCount, parseInteger } from '../server/config/cli-values.js';
 import { createBar } from '../server/progress-bar.js';
 import { readGsm8k } from './gsm8k.js';
 import { runGsm8k } from './run-gsm8k.js';
 
-interface Gsm8kFlags extends ResultFlags {
+interface Gsm8kFlags extends ResultFlags, ServerTargetFlags {
   taskFile: string;
   shotsFile?: string;
   numShots: number;
@@ -20,18 +21,13 @@ interface Gsm8kFlags extends ResultFlags {
   maxConcurrency: number;
   temperature: number;
   seed: number;
-  baseUrl?: string;
-  host: string;
-  port: number;
-  model?: string;
-  header?: Record<string, string>;
   saveDetailed?: boolean;
   disableTqdm?: boolean;
 }
 
 /** `hipserve eval gsm8k --task-file test.jsonl`: few-shot exact-match accuracy against a running server. */
 export function addGsm8kCommand(evalCommand: Command): void {
-  const command = evalCommand.command('gsm8k')
+  const command = addServerTargetFlags(evalCommand.command('gsm8k')
     .description('few-shot GSM8K exact-match accuracy of a running OpenAI-compatible server (/v1/completions)')
     .requiredOption('--task-file <file.jsonl>', 'questions in GSM8K JSONL form ({"question", "answer": "... #### 42"})')
     .option('--shots-file <file.jsonl>', 'worked examples for the prompt (GSM8K train); default: the first --num-shots items of the task file, which are then not asked')
@@ -40,18 +36,12 @@ export function addGsm8kCommand(evalCommand: Command): void {
     .option('--max-tokens <n>', 'tokens per answer at most', (v) => parseCount(v), 256)
     .option('--max-concurrency <n>', 'requests in flight at most', (v) => parseCount(v), 8)
     .option('--temperature <t>', 'sampling temperature', parseNumber, 0)
-    .option('--seed <n>', 'request seed', parseInteger, 42)
-    .option('--base-url <url>', 'server URL (default http://HOST:PORT)')
-    .option('--host <host>', 'server host', '127.0.0.1')
-    .option('--port <port>', 'server port', parsePort, 8000)
-    .option('--model <name>', 'model to ask for (default: the first the server lists)')
-    .option('--header <KEY=VALUE>', 'HTTP header for every request (repeatable)', collectKeyValue)
+    .option('--seed <n>', 'request seed', parseInteger, 42))
     .option('--save-detailed', 'also save every completion')
     .option('--disable-tqdm', 'no progress bar');
   addResultFlags(command, 'eval-gsm8k-{model}-{date}.json')
     .action(async (flags: Gsm8kFlags) => {
-      const baseUrl = (flags.baseUrl ?? `http://${flags.host}:${flags.port}`).replace(/\/+$/, '');
-      const headers = { ...(process.env.OPENAI_API_KEY ? { Authorization: `Bearer ${process.env.OPENAI_API_KEY}` } : {}), ...flags.header };
+      const { baseUrl, headers } = serverTarget(flags);
       const tasks = readGsm8k(flags.taskFile);
       const shots = flags.shotsFile ? readGsm8k(flags.shotsFile).slice(0, flags.numShots) : tasks.slice(0, flags.numShots);
       const pool = flags.shotsFile ? tasks : tasks.slice(flags.numShots);

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 
-import { parseCount, parseInteger, parsePort } from '../../server/config/cli-values.js';
+import { parseCount, parseInteger } from '../../server/config/cli-values.js';
 import { benchServe, DATASETS, type ServeFlags } from '../serve/bench-serve.js';
+import { addServerTargetFlags } from '../serve/server-target.js';
 import { addResultFlags } from './result-flags.js';
 import { collectKeyValue, collectSlo, parseJsonObject, parseMetricList, parseNumber, parsePercentileList, parsePositive } from './flag-parsers.js';
 
@@ -10,15 +11,10 @@ const countOrZero = (v: string): number => parseCount(v, 0);
 
 /** `hipserve bench serve`: vLLM's `vllm bench serve` against any OpenAI-compatible server. */
 export function addServeCommand(bench: Command): void {
-  const command = bench.command('serve')
+  const command = addServerTargetFlags(bench.command('serve')
     .description('load-test an OpenAI-compatible server (hipserve, vLLM, llama.cpp) with streamed requests; flags as `vllm bench serve`')
-    .addOption(new Option('--backend <backend>', 'API to call').choices(['openai', 'openai-chat']).default('openai'))
-    .option('--base-url <url>', 'server URL (default http://HOST:PORT)')
-    .option('--host <host>', 'server host', '127.0.0.1')
-    .option('--port <port>', 'server port', parsePort, 8000)
+    .addOption(new Option('--backend <backend>', 'API to call').choices(['openai', 'openai-chat']).default('openai')))
     .option('--endpoint <path>', 'API path (default /v1/completions; /v1/chat/completions for openai-chat)')
-    .option('--header <KEY=VALUE>', 'HTTP header for every request (repeatable; $OPENAI_API_KEY sends a bearer token)', collectKeyValue)
-    .option('--model <name>', 'model to ask for (default: the first the server lists)')
     .option('--served-model-name <name>', 'name sent in requests, when it differs from --model')
     .option('--tokenizer <path-or-repo>', 'tokenizer for prompts and counts (default: the model, or the server\'s model path)')
     .addOption(new Option('--dataset-name <name>', 'prompts to send').choices(DATASETS).default('random'))

@@ -10,6 +10,7 @@ import { prefixRepetitionDataset } from './prefix-repetition-dataset.js';
 import { randomDataset } from './random-dataset.js';
 import { firstServedModel, resolveTokenizer } from './resolve-target.js';
 import { runServeBenchmark } from './run-serve-benchmark.js';
+import { serverTarget, type ServerTargetFlags } from './server-target.js';
 import type { SampleRequest } from './sample-request.js';
 import { formatServeReport } from './serve-report.js';
 import type { LatencyMetric, Slos } from './serve-metrics.js';
@@ -20,14 +21,9 @@ export const DATASETS = ['random', 'prefix_repetition', 'sharegpt'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
 /** `hipserve bench serve` flags, named as `vllm bench serve` names them. */
-export interface ServeFlags extends ResultFlags {
+export interface ServeFlags extends ResultFlags, ServerTargetFlags {
   backend: Backend;
-  baseUrl?: string;
-  host: string;
-  port: number;
   endpoint?: string;
-  header?: Record<string, string>;
-  model?: string;
   servedModelName?: string;
   tokenizer?: string;
   datasetName: DatasetName;
@@ -106,9 +102,8 @@ const isLoopback = (url: string): boolean => /^(localhost|127\.[\d.]+|\[::1\])$/
 
 /** `hipserve bench serve`: build the dataset, load the server, print vLLM's table, save the JSON. */
 export async function benchServe(f: ServeFlags, out: (line: string) => void = console.log): Promise<BenchResult> {
-  const baseUrl = (f.baseUrl ?? `http://${f.host.includes(':') ? `[${f.host}]` : f.host}:${f.port}`).replace(/\/+$/, '');
+  const { baseUrl, headers } = serverTarget(f);
   const endpoint = f.endpoint ?? (f.backend === 'openai-chat' ? '/v1/chat/completions' : '/v1/completions');
-  const headers = { ...(process.env.OPENAI_API_KEY ? { Authorization: `Bearer ${process.env.OPENAI_API_KEY}` } : {}), ...f.header };
   let modelId = f.model;
   let root: string | null = null;
   if (modelId === undefined) {
