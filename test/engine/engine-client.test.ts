@@ -6,18 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../src/engine/engine-client.js';
 import type { RequestOutput } from '../../src/engine/request-output.js';
 import { FakeTokenizer } from '../../src/engine/fake-tokenizer.js';
+import { collect } from './helpers/collect.js';
 import { measureEventLoopDelay, expectResponsive } from './helpers/event-loop-delay.js';
 import { referenceGreedy } from './helpers/fake-reference.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FAKE_MODEL = path.join(ROOT, 'dist/src/engine/fake-engine-model.js');
 const VOCAB = 40, EOS = 3;
-
-async function collect(outputs: AsyncIterable<RequestOutput>): Promise<RequestOutput[]> {
-  const all: RequestOutput[] = [];
-  for await (const o of outputs) all.push(o);
-  return all;
-}
 
 const tokensOf = (outputs: RequestOutput[]): number[] => outputs.flatMap((o) => o.outputs.flatMap((c) => [...c.tokenIds]));
 const textOf = (outputs: RequestOutput[]): string => outputs.flatMap((o) => o.outputs.map((c) => c.text)).join('');

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { EngineClient } from '../../src/engine/engine-client.js';
-import type { RequestOutput } from '../../src/engine/request-output.js';
+import { collect } from './helpers/collect.js';
 import { expectResponsive, measureEventLoopDelay } from './helpers/event-loop-delay.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -13,12 +13,6 @@ const HF_DIR = path.resolve(ROOT, '../shared/models/stories260K/hf');
 const LOADER = path.join(ROOT, 'dist/src/engine/load-engine-model.js');
 const haveModel = existsSync(HF_DIR);
 if (!haveModel) console.warn(`skipping stories260K client tests: ${HF_DIR} is absent (it lives in ../shared beside the repo)`);
-
-async function collect(outputs: AsyncIterable<RequestOutput>): Promise<RequestOutput[]> {
-  const all: RequestOutput[] = [];
-  for await (const o of outputs) all.push(o);
-  return all;
-}
 
 describe.skipIf(!haveModel)('EngineClient serving stories260K from a worker thread', () => {
   let client: EngineClient;
