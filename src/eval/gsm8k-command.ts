@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { addResultFlags, fileTimestamp, saveIfAsked, type ResultFlags } from '../bench/commands/result-flags.js';
+import { addResultFlags, modelResultName, saveIfAsked, type ResultFlags } from '../bench/commands/result-flags.js';
 import { parseNumber } from '../bench/commands/flag-parsers.js';
 import { environment } from '../bench/environment.js';
 import { firstServedModel } from '../bench/serve/resolve-target.js';
@@ -74,6 +74,6 @@ export function addGsm8kCommand(evalCommand: Command): void {
         model: { id: model, path: null },
         results: { ...summary, ...(flags.saveDetailed ? { completions } : {}) },
       });
-      saveIfAsked(flags, result, `eval-gsm8k-${model.split(/[\\/]/).filter(Boolean).pop()}-${fileTimestamp(date)}.json`, console.log);
+      saveIfAsked(flags, result, modelResultName('eval-gsm8k', model, date), console.log);
     });
 }

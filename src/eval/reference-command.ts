@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import { addResultFlags, fileTimestamp, saveIfAsked, type ResultFlags } from '../bench/commands/result-flags.js';
+import { addResultFlags, modelResultName, saveIfAsked, type ResultFlags } from '../bench/commands/result-flags.js';
 import { environment } from '../bench/environment.js';
 import { benchResult } from '../bench/write-result.js';
 import { parseCount } from '../server/config/cli-values.js';
@@ -51,7 +51,7 @@ export function addReferenceCommand(evalCommand: Command): void {
         model: { id: model, path: model },
         results: r,
       });
-      saveIfAsked(flags, result, `eval-reference-${model.split(/[\\/]/).filter(Boolean).pop()}-${fileTimestamp(date)}.json`, console.log);
+      saveIfAsked(flags, result, modelResultName('eval-reference', model, date), console.log);
       if (!r.passed) process.exitCode = 1;
     });
 }

@@ -3,7 +3,7 @@ import type { BenchResult, ResultKind } from '../bench-result.js';
 import { environment } from '../environment.js';
 import { kernelInfo, type EngineFlags } from '../offline/engine-flags.js';
 import { benchResult } from '../write-result.js';
-import { fileTimestamp, saveIfAsked, type ResultFlags } from './result-flags.js';
+import { modelResultName, saveIfAsked, type ResultFlags } from './result-flags.js';
 
 /** Wraps an offline benchmark's results in the result schema and saves them when asked. */
 export function saveOfflineResult<R extends object>(kind: ResultKind, model: string, llm: LLM, flags: EngineFlags & ResultFlags,
@@ -17,6 +17,6 @@ export function saveOfflineResult<R extends object>(kind: ResultKind, model: str
     model: { id: model, path: model },
     results,
   });
-  saveIfAsked(flags, result, `${kind}-${model.split(/[\\/]/).filter(Boolean).pop()}-${fileTimestamp(date)}.json`, console.log);
+  saveIfAsked(flags, result, modelResultName(kind, model, date), console.log);
   return result;
 }

@@ -28,6 +28,11 @@ export function fileTimestamp(date: Date): string {
   return date.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
 }
 
+/** {prefix}-{the model's last path part}-{YYYYMMDD-HHMMSS}.json: the default name of a result about a model. */
+export function modelResultName(prefix: string, model: string, date: Date): string {
+  return `${prefix}-${model.split(/[\\/]/).filter(Boolean).pop()}-${fileTimestamp(date)}.json`;
+}
+
 /** Writes the result when asked (--save-result or a file name) and says where. */
 export function saveIfAsked(flags: ResultFlags, result: BenchResult<object>, defaultName: string, out: (line: string) => void): string | null {
   if (!flags.saveResult && flags.resultFilename === undefined) return null;

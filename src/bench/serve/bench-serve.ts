@@ -3,7 +3,7 @@ import { createBar } from '../../server/progress-bar.js';
 import type { BenchResult } from '../bench-result.js';
 import { environment } from '../environment.js';
 import { SeededRandom } from '../seeded-random.js';
-import { fileTimestamp, saveIfAsked, type ResultFlags } from '../commands/result-flags.js';
+import { modelResultName, saveIfAsked, type ResultFlags } from '../commands/result-flags.js';
 import { benchResult } from '../write-result.js';
 import type { Backend } from './openai-request.js';
 import { prefixRepetitionDataset } from './prefix-repetition-dataset.js';
@@ -93,9 +93,9 @@ function samplingBody(f: ServeFlags): Record<string, unknown> {
 }
 
 /** vLLM's file name: {label}-{rate}qps[-concurrency{n}]-{model base name}-{YYYYMMDD-HHMMSS}.json. */
-export function resultFileName(f: ServeFlags, modelId: string, date: Date): string {
-  return `${f.label ?? f.backend}-${f.requestRate === Infinity ? 'inf' : f.requestRate}qps` +
-    `${f.maxConcurrency !== undefined ? `-concurrency${f.maxConcurrency}` : ''}-${modelId.split('/').filter(Boolean).pop()}-${fileTimestamp(date)}.json`;
+function resultFileName(f: ServeFlags, modelId: string, date: Date): string {
+  const load = `${f.requestRate === Infinity ? 'inf' : f.requestRate}qps${f.maxConcurrency !== undefined ? `-concurrency${f.maxConcurrency}` : ''}`;
+  return modelResultName(`${f.label ?? f.backend}-${load}`, modelId, date);
 }
 
 const isLoopback = (url: string): boolean => /^(localhost|127\.[\d.]+|\[::1\])$/.test(new URL(url).hostname);
