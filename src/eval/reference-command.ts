@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 
 import { addResultFlags, modelResultName, saveIfAsked, type ResultFlags } from '../bench/commands/result-flags.js';
 import { environment } from '../bench/environment.js';
+import { kernelInfo } from '../bench/offline/engine-flags.js';
 import { benchResult } from '../bench/write-result.js';
 import { parseCount } from '../server/config/cli-values.js';
-import { loadAddon } from '../../bindings/addon.js';
 import { LLM } from '../llm/llm.js';
 import { parseNumber } from '../bench/commands/flag-parsers.js';
 import { referenceAgreement } from './reference-agreement.js';
@@ -47,7 +47,7 @@ export function addReferenceCommand(evalCommand: Command): void {
       const result = benchResult('eval-reference', {
         label: flags.label ?? null,
         config: { ...flags, model, reference: set.source, referenceFile: set.file },
-        environment: environment({ date, hardware: flags.hardware, threads: flags.threads ?? null, isa: loadAddon().cpuIsa() }),
+        environment: environment({ date, hardware: flags.hardware, ...kernelInfo(flags) }),
         model: { id: model, path: model },
         results: r,
       });

@@ -37,7 +37,7 @@ export async function loadBenchEngine(model: string, f: EngineFlags, batch: numb
 }
 
 /** The kernel threads and ISA the run used, for its environment. */
-export function kernelInfo(f: EngineFlags): { threads: number | null; isa: string } {
+export function kernelInfo(f: Pick<EngineFlags, 'threads'>): { threads: number | null; isa: string } {
   return { threads: f.threads ?? null, isa: loadAddon().cpuIsa() };
 }
 
