@@ -1,3 +1,4 @@
+import type { KernelResult } from '../bench/kernels.js';
 import type { Direction, Regression, Trend, TrendPoint } from './dashboard-data.js';
 import { loadLevel, numberField, seriesName, serveWorkload, type AnyResult } from './result-labels.js';
 
@@ -20,15 +21,6 @@ const OFFLINE_METRICS: Readonly<Record<string, readonly [string, Direction][]>> 
   throughput: [['requests_per_second', 'higher'], ['output_tokens_per_second', 'higher'], ['tokens_per_second', 'higher']],
 };
 
-interface KernelEntry {
-  name: string;
-  shape: number[];
-  dtype: string;
-  threads: number;
-  metric: string;
-  value: number;
-}
-
 function offlineWorkload(r: AnyResult): string {
   const c = r.config;
   const shape = `${numberField(c, 'inputLen')} → ${numberField(c, 'outputLen')} tokens`;
@@ -48,7 +40,7 @@ function measurements(r: AnyResult): Measurement[] {
     case 'throughput':
       return pick(`${r.kind} · ${seriesName(r)} · ${offlineWorkload(r)}`, OFFLINE_METRICS[r.kind]!);
     case 'kernels': {
-      const kernels = (r.results.kernels ?? []) as KernelEntry[];
+      const kernels = (r.results.kernels ?? []) as KernelResult[];
       return kernels.filter((k) => Number.isFinite(k.value)).map((k) => ({
         series: `kernels · ${r.environment.hardware} · ${k.name} ${k.shape.join('×')} ${k.dtype}, ${k.threads} threads`,
         metric: k.metric, direction: 'higher' as const, value: k.value,
