@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "binding_registry.h"
+#include "coded_call.h"
 #include "hipserve/ops.h"
 #include "hipserve/status.h"
 #include "runtime/mapped_file.h"
@@ -20,23 +21,10 @@ std::vector<BindingEntry>& binding_registry() {
 
 namespace {
 
-Napi::Error coded_error(Napi::Env env, const char* code, const char* message) {
-  Napi::Error err = Napi::Error::New(env, message);
-  err.Set("code", Napi::String::New(env, code));
-  return err;
-}
-
 Napi::Value run_sync(const Napi::CallbackInfo& info) {
   auto prepare = reinterpret_cast<Prepare>(info.Data());
   Args args(info, false);
-  PreparedCall call = prepare(args);
-  try {
-    call();
-  } catch (const Error& e) {
-    throw coded_error(info.Env(), error_code_name(e.code()), e.what());
-  } catch (const std::exception& e) {
-    throw coded_error(info.Env(), "HS_INTERNAL", e.what());
-  }
+  coded_call(info.Env(), prepare(args));
   return info.Env().Undefined();
 }
 
@@ -111,11 +99,7 @@ Napi::Value map_file(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString())
     throw_coded(info.Env(), "HS_INVALID_ARGUMENT", "path: expected a string");
   std::unique_ptr<MappedFile> file;
-  try {
-    file = std::make_unique<MappedFile>(info[0].As<Napi::String>().Utf8Value());
-  } catch (const Error& e) {
-    throw coded_error(info.Env(), error_code_name(e.code()), e.what());
-  }
+  coded_call(info.Env(), [&] { file = std::make_unique<MappedFile>(info[0].As<Napi::String>().Utf8Value()); });
   if (file->size() == 0) return Napi::ArrayBuffer::New(info.Env(), 0);
   MappedFile* raw = file.release();
   return Napi::ArrayBuffer::New(info.Env(), raw->data(), raw->size(),

@@ -8,20 +8,22 @@
 
 namespace hipserve::bind {
 
+inline Napi::Error coded_error(Napi::Env env, const char* code, const char* message) {
+  Napi::Error err = Napi::Error::New(env, message);
+  err.Set("code", Napi::String::New(env, code));
+  return err;
+}
+
 template <typename Fn>
 void coded_call(Napi::Env env, Fn&& fn) {
   try {
     fn();
   } catch (const Error& e) {
-    Napi::Error err = Napi::Error::New(env, e.what());
-    err.Set("code", Napi::String::New(env, error_code_name(e.code())));
-    throw err;
+    throw coded_error(env, error_code_name(e.code()), e.what());
   } catch (const Napi::Error&) {
     throw;
   } catch (const std::exception& e) {
-    Napi::Error err = Napi::Error::New(env, e.what());
-    err.Set("code", Napi::String::New(env, "HS_INTERNAL"));
-    throw err;
+    throw coded_error(env, "HS_INTERNAL", e.what());
   }
 }
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "args.h"
-#include "gpu/coded_call.h"
+#include "coded_call.h"
 #include "platform/arch.h"
 #include "platform/gpu_check.h"
 #include "runtime/device.h"

@@ -1,6 +1,6 @@
 #include "gpu/gpu_module.h"
 
-#include "gpu/coded_call.h"
+#include "coded_call.h"
 #include "gpu/device_buffer.h"
 #include "platform/arch.h"
 #include "runtime/device.h"
