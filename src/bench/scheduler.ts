@@ -26,8 +26,9 @@ import { loadCausalLM } from '../models/load-causal-lm.js';
 import { hipserveRoot } from '../platforms/package-root.js';
 import { nativeSamplingKernels } from '../sampling/native-sampling-kernels.js';
 import { resolveSamplingParams } from '../sampling/sampling-params.js';
-import { loadTokenizer } from '../tokenizer/load-tokenizer.js';
+import { tokenizerOfModelFiles } from '../tokenizer/load-tokenizer.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { mean, median, percentile } from './stats.js';
 
 interface Summary {
   median: number;
@@ -53,9 +54,7 @@ export interface SchedulerBenchResult {
 }
 
 function summarize(values: readonly number[]): Summary {
-  const s = [...values].sort((a, b) => a - b);
-  const at = (q: number): number => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  return { median: at(0.5), p90: at(0.9), mean: s.reduce((a, b) => a + b, 0) / s.length };
+  return { median: median(values), p90: percentile(values, 90), mean: mean(values) };
 }
 
 async function loadModel(spec: string, maxModelLen: number, maxNumBatchedTokens: number):
@@ -65,8 +64,8 @@ async function loadModel(spec: string, maxModelLen: number, maxNumBatchedTokens:
     if (spec !== 'fake') console.error(`${dir} is absent: benchmarking the fake model instead`);
     return { model: new FakeCausalLM({ vocabSize: 512 }), tokenizer: new FakeTokenizer(512, null), name: 'fake' };
   }
-  const { model } = await loadCausalLM(dir, { maxModelLen, maxNumBatchedTokens });
-  return { model, tokenizer: loadTokenizer(dir), name: path.basename(path.dirname(dir)) === 'stories260K' ? 'stories260K' : dir };
+  const { model, files } = await loadCausalLM(dir, { maxModelLen, maxNumBatchedTokens });
+  return { model, tokenizer: tokenizerOfModelFiles(files), name: path.basename(path.dirname(dir)) === 'stories260K' ? 'stories260K' : dir };
 }
 
 export interface EventLoopBenchResult {
