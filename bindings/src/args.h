@@ -52,4 +52,21 @@ class Args {
 // Throws a JS error carrying `code` (HS_INVALID_ARGUMENT and friends).
 [[noreturn]] void throw_coded(Napi::Env env, const char* code, const std::string& message);
 
+// The bytes behind an ArrayBuffer, typed array or DataView; nullopt for any other value.
+struct HostBytes {
+  uint8_t* data;
+  size_t size;
+};
+std::optional<HostBytes> host_bytes(Napi::Value value);
+
+// An integer in [0, 2^40] (a dimension, stride or byte offset), else an HS_INVALID_ARGUMENT error naming `what`.
+int64_t extent(Napi::Env env, Napi::Value value, const std::string& what);
+
+// The checked dtype, shape and strides (dense when absent) of a tensor object; data and device are left unset.
+TensorView tensor_layout(Napi::Env env, Napi::Object obj, const std::string& name);
+
+// The bytes from a view's first element to just past the furthest one its shape and strides reach (0 when it is
+// empty), in long double so no product can overflow.
+long double reach_bytes(const TensorView& v);
+
 }  // namespace hipserve::bind

@@ -18,25 +18,10 @@ namespace {
 // would need a constructor per environment, and the engine runs in worker threads).
 constexpr napi_type_tag kDeviceBufferTag = {0x6869707365727665ULL, 0x6465766275660001ULL};
 
-struct HostBytes {
-  uint8_t* data;
-  size_t size;
-};
-
-HostBytes host_bytes(Napi::Env env, Napi::Value value, const char* name) {
-  if (value.IsArrayBuffer()) {
-    auto ab = value.As<Napi::ArrayBuffer>();
-    return {static_cast<uint8_t*>(ab.Data()), ab.ByteLength()};
-  }
-  if (value.IsTypedArray()) {
-    auto ta = value.As<Napi::TypedArray>();
-    return {static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset(), ta.ByteLength()};
-  }
-  if (value.IsDataView()) {
-    auto dv = value.As<Napi::DataView>();
-    return {static_cast<uint8_t*>(dv.ArrayBuffer().Data()) + dv.ByteOffset(), dv.ByteLength()};
-  }
-  throw_coded(env, "HS_INVALID_ARGUMENT", std::string(name) + ": expected an ArrayBuffer or typed array");
+HostBytes host_arg(const Napi::CallbackInfo& info, const char* name) {
+  std::optional<HostBytes> bytes = host_bytes(info.Length() > 0 ? info[0] : info.Env().Undefined());
+  if (!bytes) throw_coded(info.Env(), "HS_INVALID_ARGUMENT", std::string(name) + ": expected an ArrayBuffer or typed array");
+  return *bytes;
 }
 
 size_t byte_offset(const Napi::CallbackInfo& info, size_t i) {
@@ -48,6 +33,13 @@ size_t byte_offset(const Napi::CallbackInfo& info, size_t i) {
 }
 
 }  // namespace
+
+int device_index(Napi::Env env, Napi::Value value) {
+  double d = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0 && d < gpu::kMaxDevices && static_cast<double>(static_cast<int>(d)) == d))
+    throw_coded(env, "HS_INVALID_ARGUMENT", "device: expected a device index");
+  return static_cast<int>(d);
+}
 
 Napi::Function DeviceBuffer::define(Napi::Env env) {
   return DefineClass(env, "DeviceBuffer",
@@ -69,12 +61,7 @@ DeviceBuffer::DeviceBuffer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<De
   double bytes = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
   if (!(bytes > 0 && bytes <= 9007199254740991.0 && static_cast<double>(static_cast<size_t>(bytes)) == bytes))
     throw_coded(env, "HS_INVALID_ARGUMENT", "byteLength: expected a positive integer");
-  double device = info.Length() > 1 && !info[1].IsUndefined()
-                      ? (info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1)
-                      : 0;
-  if (!(device >= 0 && device < gpu::kMaxDevices && static_cast<double>(static_cast<int>(device)) == device))
-    throw_coded(env, "HS_INVALID_ARGUMENT", "device: expected a device index");
-  device_ = static_cast<int>(device);
+  device_ = info.Length() > 1 && !info[1].IsUndefined() ? device_index(env, info[1]) : 0;
   coded_call(env, [&] {
     gpu::check_device(device_);
     allocation_ = gpu::DeviceAllocation(static_cast<size_t>(bytes), device_, gpu::default_stream(device_).handle());
@@ -86,40 +73,28 @@ void DeviceBuffer::check_live(Napi::Env env) const {
   if (allocation_.data() == nullptr) throw_coded(env, "HS_INVALID_ARGUMENT", "DeviceBuffer: already freed");
 }
 
-Napi::Value DeviceBuffer::upload(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  check_live(env);
-  HostBytes src = host_bytes(env, info.Length() > 0 ? info[0] : env.Undefined(), "src");
-  size_t offset = byte_offset(info, 1);
-  if (offset > byte_length() || src.size > byte_length() - offset)
-    throw_coded(env, "HS_OUT_OF_BOUNDS", "upload: " + std::to_string(src.size) + " bytes at offset " +
-                                             std::to_string(offset) + " overrun the buffer's " +
-                                             std::to_string(byte_length()));
-  coded_call(env, [&] {
-    gpu::DeviceGuard guard(device_);
-    const gpu::Stream& stream = gpu::default_stream(device_);
-    HS_GPU_CHECK(hipMemcpyAsync(static_cast<uint8_t*>(data()) + offset, src.data, src.size, hipMemcpyHostToDevice,
-                                stream.handle()));
-    stream.synchronize();  // the typed array may change as soon as this returns
-  });
-  return env.Undefined();
-}
+Napi::Value DeviceBuffer::upload(const Napi::CallbackInfo& info) { return copy(info, true); }
 
-Napi::Value DeviceBuffer::download(const Napi::CallbackInfo& info) {
+Napi::Value DeviceBuffer::download(const Napi::CallbackInfo& info) { return copy(info, false); }
+
+Napi::Value DeviceBuffer::copy(const Napi::CallbackInfo& info, bool upload) {
   Napi::Env env = info.Env();
   check_live(env);
-  HostBytes dst = host_bytes(env, info.Length() > 0 ? info[0] : env.Undefined(), "dst");
+  HostBytes host = host_arg(info, upload ? "src" : "dst");
   size_t offset = byte_offset(info, 1);
-  if (offset > byte_length() || dst.size > byte_length() - offset)
-    throw_coded(env, "HS_OUT_OF_BOUNDS", "download: " + std::to_string(dst.size) + " bytes at offset " +
-                                             std::to_string(offset) + " overrun the buffer's " +
+  if (offset > byte_length() || host.size > byte_length() - offset)
+    throw_coded(env, "HS_OUT_OF_BOUNDS", std::string(upload ? "upload: " : "download: ") + std::to_string(host.size) +
+                                             " bytes at offset " + std::to_string(offset) + " overrun the buffer's " +
                                              std::to_string(byte_length()));
+  uint8_t* device = static_cast<uint8_t*>(data()) + offset;
   coded_call(env, [&] {
     gpu::DeviceGuard guard(device_);
     const gpu::Stream& stream = gpu::default_stream(device_);
-    HS_GPU_CHECK(hipMemcpyAsync(dst.data, static_cast<uint8_t*>(data()) + offset, dst.size, hipMemcpyDeviceToHost,
-                                stream.handle()));
-    stream.synchronize();
+    if (upload)
+      HS_GPU_CHECK(hipMemcpyAsync(device, host.data, host.size, hipMemcpyHostToDevice, stream.handle()));
+    else
+      HS_GPU_CHECK(hipMemcpyAsync(host.data, device, host.size, hipMemcpyDeviceToHost, stream.handle()));
+    stream.synchronize();  // the typed array may change (or be read) as soon as this returns
   });
   return env.Undefined();
 }

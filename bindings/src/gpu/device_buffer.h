@@ -7,6 +7,9 @@
 
 namespace hipserve::bind {
 
+// A device index argument (an integer in [0, kMaxDevices)), else an HS_INVALID_ARGUMENT error.
+int device_index(Napi::Env env, Napi::Value value);
+
 class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
  public:
   static Napi::Function define(Napi::Env env);
@@ -22,6 +25,7 @@ class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
  private:
   Napi::Value upload(const Napi::CallbackInfo& info);    // upload(src, byteOffset = 0)
   Napi::Value download(const Napi::CallbackInfo& info);  // download(dst, byteOffset = 0)
+  Napi::Value copy(const Napi::CallbackInfo& info, bool upload);  // upload and download
   Napi::Value fill(const Napi::CallbackInfo& info);      // fill(byte): every byte set (to poison outputs)
   Napi::Value free(const Napi::CallbackInfo& info);
   Napi::Value get_byte_length(const Napi::CallbackInfo& info);

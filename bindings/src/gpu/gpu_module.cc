@@ -10,13 +10,7 @@ namespace hipserve::bind {
 namespace {
 
 int device_arg(const Napi::CallbackInfo& info) {
-  double d = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
-  if (!(d >= 0 && d < gpu::kMaxDevices && static_cast<double>(static_cast<int>(d)) == d)) {
-    Napi::Error err = Napi::TypeError::New(info.Env(), "device: expected a device index");
-    err.Set("code", Napi::String::New(info.Env(), "HS_INVALID_ARGUMENT"));
-    throw err;
-  }
-  int device = static_cast<int>(d);
+  int device = device_index(info.Env(), info.Length() > 0 ? info[0] : info.Env().Undefined());
   coded_call(info.Env(), [&] { gpu::check_device(device); });
   return device;
 }
