@@ -6,9 +6,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-import { loadAddon } from '../../bindings/addon.js';
 import { HipserveError, ModelFileError } from '../errors.js';
 import { parseGguf } from '../loader/gguf.js';
+import { mapModelFile } from '../loader/map-model-file.js';
 import { tokenizerFromGguf } from './gguf-tokenizer.js';
 import { chatTemplatesOf, HfTokenizer, type HfGenerationConfig, type HfTokenizerConfig } from './hf-tokenizer.js';
 import { parseSentencePieceModel } from './sentencepiece-model.js';
@@ -19,7 +19,7 @@ export function loadTokenizer(modelPath: string): Tokenizer {
   if (!existsSync(modelPath)) throw new HipserveError('model_not_found', `${modelPath}: no such file or folder`);
   if (statSync(modelPath).isDirectory()) return loadHfFolder(modelPath);
   const file = path.resolve(modelPath);
-  return tokenizerFromGguf(parseGguf(new Uint8Array(loadAddon().mapFile(file)), file));
+  return tokenizerFromGguf(parseGguf(mapModelFile(file), file));
 }
 
 function loadHfFolder(dir: string): Tokenizer {
