@@ -71,7 +71,7 @@ export class EngineCore {
     const outputs: EngineCoreOutput[] = [];
     for (const requestId of requestIds) {
       const request = this.scheduler.getRequest(requestId);
-      if (!request || !this.scheduler.finishRequest(requestId, reason, stopReason)) continue;
+      if (!request || !this.scheduler.finishRequest(requestId)) continue;
       outputs.push({ requestId, newTokenIds: [], newLogprobs: null, newPromptLogprobs: null, finishReason: reason, stopReason,
         firstScheduledTime: request.firstScheduledTime, numCachedTokens: Math.max(0, request.numCachedTokens) });
     }

@@ -1,6 +1,6 @@
 import type { LoadProgress } from '../models/causal-lm-options.js';
 import { loadCausalLM } from '../models/load-causal-lm.js';
-import { loadTokenizer } from '../tokenizer/load-tokenizer.js';
+import { tokenizerOfModelFiles } from '../tokenizer/load-tokenizer.js';
 import type { EngineOptions } from './engine-config.js';
 import type { EngineModel } from './engine-model.js';
 
@@ -15,10 +15,10 @@ export interface LoadEngineModelOptions {
 
 /** Model factory (see ModelFactorySpec) for real models: the registered architecture and the model's tokenizer. */
 export async function createEngineModel(options: LoadEngineModelOptions, engine: EngineOptions = {}): Promise<EngineModel> {
-  const { model } = await loadCausalLM(options.modelPath, {
+  const { model, files } = await loadCausalLM(options.modelPath, {
     maxNumBatchedTokens: engine.maxNumBatchedTokens,
     maxModelLen: engine.maxModelLen,
     onProgress: options.onProgress,
   });
-  return { model, tokenizer: options.skipTokenizer ? null : loadTokenizer(options.modelPath) };
+  return { model, tokenizer: options.skipTokenizer ? null : tokenizerOfModelFiles(files) };
 }

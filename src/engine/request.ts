@@ -58,16 +58,12 @@ export class Request implements KVCacheRequest, RequestView {
   /** Prompt tokens served from the prefix cache at first scheduling; -1 until then. */
   numCachedTokens = -1;
   numPreemptions = 0;
-  finishReason: FinishReason | null = null;
-  /** The stop string or stop token id that ended the output. */
-  stopReason: string | number | null = null;
   /**
    * Prompt positions whose logprobs were reported (position 0 has none), so that a prefill recomputed after a
    * preemption reports none twice.
    */
   numPromptLogprobPositions = 1;
   firstScheduledTime: number | null = null;
-  firstTokenTime: number | null = null;
   private readonly hashBlockSize: number | null;
 
   constructor(init: EngineCoreRequest, options: RequestOptions) {
@@ -90,14 +86,6 @@ export class Request implements KVCacheRequest, RequestView {
 
   get numPromptTokens(): number {
     return this.promptTokenIds.length;
-  }
-
-  get numOutputTokens(): number {
-    return this.outputTokenIds.length;
-  }
-
-  get isFinished(): boolean {
-    return this.status === 'finished';
   }
 
   /** Prompt logprobs need every prompt position's logits, so such requests bypass prefix-cache hits. */

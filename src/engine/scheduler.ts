@@ -3,7 +3,7 @@ import type { KVCacheManager } from '../kvcache/kv-cache-manager.js';
 import type { PositionLogprobs } from '../sampling/logprobs.js';
 import { checkTokenStop } from '../sampling/stop-checker.js';
 import { nowMs } from './clock.js';
-import type { FinishReason, Request } from './request.js';
+import type { Request } from './request.js';
 import { RequestQueue } from './request-queue.js';
 import type { SchedulerConfig } from './scheduler-config.js';
 import type { EngineCoreOutput, ModelRunnerOutput, ScheduledRequest, SchedulerOutput } from './scheduler-output.js';
@@ -132,7 +132,6 @@ export class Scheduler {
   /** Applies a step's sampled tokens and token stop conditions; returns each request's news. */
   update(schedulerOutput: SchedulerOutput, runnerOutput: ModelRunnerOutput): EngineCoreOutput[] {
     const outputs: EngineCoreOutput[] = [];
-    const now = nowMs();
     schedulerOutput.scheduled.forEach((s, idx) => {
       const request = this.requests.get(s.request.requestId);
       if (!request || request.status !== 'running') return;
@@ -146,8 +145,7 @@ export class Scheduler {
         if ((stop = checkTokenStop(request))) break;
       }
       if (newTokenIds.length === 0 && newPromptLogprobs === null) return;
-      if (newTokenIds.length > 0) request.firstTokenTime ??= now;
-      if (stop) this.finishRequest(request.requestId, stop.reason, stop.stopReason);
+      if (stop) this.finishRequest(request.requestId);
       const logprobs = runnerOutput.logprobs[idx];
       outputs.push({
         requestId: request.requestId,
@@ -164,15 +162,13 @@ export class Scheduler {
   }
 
   /** Ends a request wherever it is (waiting, running or preempted) and frees its blocks. False if unknown. */
-  finishRequest(requestId: string, reason: FinishReason, stopReason: string | number | null = null): boolean {
+  finishRequest(requestId: string): boolean {
     const request = this.requests.get(requestId);
     if (!request) return false;
     if (request.status === 'running') this.running.splice(this.running.indexOf(request), 1);
     else this.waiting.remove(request);
     this.kvCacheManager.free(requestId);
     request.status = 'finished';
-    request.finishReason = reason;
-    request.stopReason = stopReason;
     this.requests.delete(requestId);
     this.finishedIds.push(requestId);
     return true;

@@ -11,15 +11,12 @@ import type { ModelConfig } from './model-config.js';
 import { SafetensorsWeights } from './safetensors-weights.js';
 import type { WeightSource } from './weights.js';
 
-export interface ModelFiles {
-  config: ModelConfig;
-  weights: WeightSource;
-  format: 'safetensors' | 'gguf';
-  /** The Hugging Face folder (tokenizer.json and friends live here). */
-  dir?: string;
-  /** The parsed GGUF (its tokenizer.ggml.* metadata holds the vocabulary). */
-  gguf?: Gguf;
-}
+export type ModelFiles = { config: ModelConfig; weights: WeightSource } & (
+  /** dir: the Hugging Face folder (tokenizer.json and friends live here). */
+  | { format: 'safetensors'; dir: string }
+  /** gguf: the parsed file (its tokenizer.ggml.* metadata holds the vocabulary). */
+  | { format: 'gguf'; gguf: Gguf }
+);
 
 /** A Hugging Face folder (config.json + safetensors) or a .gguf file (or a folder holding exactly one). */
 export function loadModelFiles(modelPath: string): ModelFiles {

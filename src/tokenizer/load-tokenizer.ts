@@ -8,6 +8,7 @@ import path from 'node:path';
 
 import { HipserveError, ModelFileError } from '../errors.js';
 import { parseGguf } from '../loader/gguf.js';
+import type { ModelFiles } from '../loader/load-model.js';
 import { mapModelFile } from '../loader/map-model-file.js';
 import { tokenizerFromGguf } from './gguf-tokenizer.js';
 import { chatTemplatesOf, HfTokenizer, type HfGenerationConfig, type HfTokenizerConfig } from './hf-tokenizer.js';
@@ -20,6 +21,11 @@ export function loadTokenizer(modelPath: string): Tokenizer {
   if (statSync(modelPath).isDirectory()) return loadHfFolder(modelPath);
   const file = path.resolve(modelPath);
   return tokenizerFromGguf(parseGguf(mapModelFile(file), file));
+}
+
+/** The tokenizer of model files already opened (a GGUF's parsed metadata is reused, not mapped and parsed again). */
+export function tokenizerOfModelFiles(files: ModelFiles): Tokenizer {
+  return files.format === 'gguf' ? tokenizerFromGguf(files.gguf) : loadHfFolder(files.dir);
 }
 
 function loadHfFolder(dir: string): Tokenizer {

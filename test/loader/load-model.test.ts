@@ -52,9 +52,8 @@ describe('loadModelFiles', () => {
       'model.safetensors': writeSafetensors([embed, norm]),
     });
     const m = loadModelFiles(dir);
-    expect(m.format).toBe('safetensors');
-    expect(m.dir).toBe(dir);
-    expect(m.gguf).toBeUndefined();
+    expect(m).toMatchObject({ format: 'safetensors', dir });
+    expect(m).not.toHaveProperty('gguf');
     expect(m.config).toMatchObject({ architecture: 'LlamaForCausalLM', hiddenSize: 4, eosTokenIds: [2, 0] });
     expect(m.weights.names().sort()).toEqual(['model.embed_tokens.weight', 'model.norm.weight']);
   });
@@ -75,8 +74,7 @@ describe('loadModelFiles', () => {
   it('loads a .gguf file, a GGUF without the extension, and a folder holding one', () => {
     const file = tmp.write('m.gguf', tinyGguf());
     const m = loadModelFiles(file);
-    expect(m.format).toBe('gguf');
-    expect(m.gguf?.version).toBe(3);
+    expect(m).toMatchObject({ format: 'gguf', gguf: { version: 3 } });
     expect(m.config.architecture).toBe('Qwen2ForCausalLM');
     expect(m.weights.get('model.embed_tokens.weight').shape).toEqual([3, 4]);
     expect(loadModelFiles(tmp.write('model.bin', tinyGguf())).format).toBe('gguf');

@@ -22,16 +22,16 @@ function f32(t: WeightTensor): Float32Array {
 }
 
 describe.skipIf(skip)('stories260K: GGUF and Hugging Face copies agree', () => {
-  let gguf: ModelFiles;
-  let hf: ModelFiles;
+  let gguf: Extract<ModelFiles, { format: 'gguf' }>;
+  let hf: Extract<ModelFiles, { format: 'safetensors' }>;
   beforeAll(() => {
-    gguf = loadModelFiles(sharedPath(GGUF));
-    hf = loadModelFiles(sharedPath(HF));
+    gguf = loadModelFiles(sharedPath(GGUF)) as typeof gguf;
+    hf = loadModelFiles(sharedPath(HF)) as typeof hf;
   });
 
   it('detects the formats', () => {
     expect(gguf.format).toBe('gguf');
-    expect(gguf.gguf?.tensors.length).toBeGreaterThan(0);
+    expect(gguf.gguf.tensors.length).toBeGreaterThan(0);
     expect(hf.format).toBe('safetensors');
     expect(hf.dir).toBe(sharedPath(HF));
   });
@@ -58,7 +58,7 @@ describe.skipIf(skip)('stories260K: GGUF and Hugging Face copies agree', () => {
   });
 
   it('needed the q/k un-permutation: the stored GGUF rows differ from the HF ones', () => {
-    const g = gguf.gguf!;
+    const g = gguf.gguf;
     const info = g.tensors.find((t) => t.name === 'blk.0.attn_q.weight')!;
     const start = g.dataOffset + info.offset;
     const stored = new Float32Array(new Uint8Array(readFileSync(sharedPath(GGUF)).subarray(start, start + info.byteLength)).buffer);

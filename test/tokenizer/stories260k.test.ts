@@ -4,7 +4,8 @@
  */
 import { describe, expect, test } from 'vitest';
 
-import { loadTokenizer } from '../../src/tokenizer/load-tokenizer.js';
+import { loadModelFiles } from '../../src/loader/load-model.js';
+import { loadTokenizer, tokenizerOfModelFiles } from '../../src/tokenizer/load-tokenizer.js';
 import { hasShared, sharedPath } from '../helpers/shared-data.js';
 import { readTokenizerVectors } from './shared-data.js';
 
@@ -17,9 +18,14 @@ describe.skipIf(!hasShared(DIR))(`stories260K tok512 (${sharedPath(DIR)})`, () =
     ['tokenizer.json', `${DIR}/hf`],
   ] as const;
 
-  for (const [kind, file] of sources) {
-    test(`${kind}: llama2.c encode vectors, with BOS, and back`, () => {
-      const tokenizer = loadTokenizer(sharedPath(file));
+  const loaders = [
+    ['loadTokenizer', loadTokenizer],
+    ['the opened model files', (p: string) => tokenizerOfModelFiles(loadModelFiles(p))],
+  ] as const;
+
+  for (const [kind, file] of sources) for (const [how, load] of loaders) {
+    test(`${kind} (${how}): llama2.c encode vectors, with BOS, and back`, () => {
+      const tokenizer = load(sharedPath(file));
       expect(tokenizer.bosTokenId).toBe(BOS);
       expect(tokenizer.encode('Once upon a time')).toEqual([BOS, 403, 407, 261, 378]);
       const vectors = readTokenizerVectors(sharedPath(`${DIR}/tok512-llama2c-encode.inp`), sharedPath(`${DIR}/tok512-llama2c-encode.out`));

@@ -7,7 +7,7 @@ import { BroadcastChannel } from 'node:worker_threads';
 import type { EngineOptions } from '../../engine/engine-config.js';
 import type { EngineModel } from '../../engine/engine-model.js';
 import { loadCausalLM } from '../../models/load-causal-lm.js';
-import { loadTokenizer } from '../../tokenizer/load-tokenizer.js';
+import { tokenizerOfModelFiles } from '../../tokenizer/load-tokenizer.js';
 
 export interface ServeModelOptions {
   readonly modelPath: string;
@@ -18,12 +18,12 @@ export interface ServeModelOptions {
 export async function createServeEngineModel(options: ServeModelOptions, engine: EngineOptions = {}): Promise<EngineModel> {
   const channel = options.progressChannel ? new BroadcastChannel(options.progressChannel) : null;
   try {
-    const { model } = await loadCausalLM(options.modelPath, {
+    const { model, files } = await loadCausalLM(options.modelPath, {
       maxNumBatchedTokens: engine.maxNumBatchedTokens,
       maxModelLen: engine.maxModelLen,
       onProgress: (progress) => channel?.postMessage(progress),
     });
-    return { model, tokenizer: loadTokenizer(options.modelPath) };
+    return { model, tokenizer: tokenizerOfModelFiles(files) };
   } finally {
     channel?.close();
   }
