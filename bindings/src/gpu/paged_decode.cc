@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "attention_params.h"
 #include "gpu/device_call.h"
 #include "gpu/device_tensor.h"
 
@@ -14,10 +15,7 @@ static PreparedCall prepare_gpu_paged_decode(Args& a) {
   TensorView value_cache = device_tensor(a, 2, "valueCache"), seq_lens = device_tensor(a, 3, "seqLens");
   TensorView block_tables = device_tensor(a, 4, "blockTables");
   int64_t max_seq_len = a.integer(5, "maxSeqLen");
-  AttentionParams params;
-  params.scale = static_cast<float>(a.number_field(6, "scale", 1.0));
-  params.sliding_window = static_cast<int32_t>(a.number_field(6, "slidingWindow", 0));
-  params.softcap = static_cast<float>(a.number_field(6, "softcap", 0.0));
+  AttentionParams params = attention_params(a, 6);
   std::optional<TensorView> sinks = device_tensor_field(a, 6, "sinks");
   TensorView out = device_tensor(a, 7, "out");
   return device_call(q.device_index, [=](hipStream_t s) {
