@@ -40,10 +40,6 @@ export class Scheduler {
     return this.running.length;
   }
 
-  get numUnfinished(): number {
-    return this.requests.size;
-  }
-
   hasUnfinishedRequests(): boolean {
     return this.requests.size > 0;
   }

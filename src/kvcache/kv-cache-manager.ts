@@ -44,10 +44,6 @@ export class KVCacheManager {
     this.empty = { blocks: config.groups.map(() => []), numComputedTokens: 0 };
   }
 
-  get enableCaching(): boolean {
-    return this.options.enableCaching;
-  }
-
   get numFreeBlocks(): number {
     return this.pool.numFreeBlocks;
   }
@@ -137,10 +133,6 @@ export class KVCacheManager {
     const ids = new Set<string>();
     for (const m of this.managers) for (const id of m.requestIds()) ids.add(id);
     return ids;
-  }
-
-  resetPrefixCache(): boolean {
-    return this.pool.resetPrefixCache();
   }
 }
 
