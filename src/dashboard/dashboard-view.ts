@@ -31,6 +31,10 @@ export function metricLabel(key: string): string {
   return key.replace(/_/g, ' ');
 }
 
+function shortCommit(commit: string | null, absent: string): string {
+  return (commit ?? absent).slice(0, 8);
+}
+
 export function curvesSection(data: DashboardData, state: ViewState, lib: ChartLib): string {
   if (data.curveCharts.length === 0) return '<p class="empty">No serve results: run <code>hipserve bench serve --save-result</code> at a few --max-concurrency levels.</p>';
   const key = state.latencyKey;
@@ -41,7 +45,7 @@ export function curvesSection(data: DashboardData, state: ViewState, lib: ChartL
       points: curve.points.filter((p) => typeof p.latency[key] === 'number').map((p) => ({
         x: p.latency[key]!, y: p.outputThroughput, label: p.level.replace('concurrency ', 'c='),
         tip: `${curve.name}\n${p.level}: ${lib.formatNumber(p.outputThroughput)} tok/s at ${metricLabel(key)} ${lib.formatNumber(p.latency[key]!)}\n` +
-          `${(p.commit ?? 'no commit').slice(0, 8)} ${p.date.slice(0, 10)}`,
+          `${shortCommit(p.commit, 'no commit')} ${p.date.slice(0, 10)}`,
       })),
     }));
     return `<figure class="curve-chart" data-workload="${lib.escapeXml(chart.workload)}">${lib.lineChartSvg({
@@ -55,7 +59,7 @@ function trendChart(t: Trend, lib: ChartLib): string {
   const points = t.points.map((p, i) => ({
     x: i, y: p.value, flagged: p.regression,
     label: p.regression && p.change !== null ? `${p.change > 0 ? '+' : ''}${(p.change * 100).toFixed(1)}%` : undefined,
-    tip: `${(p.commit ?? 'no commit').slice(0, 8)} ${p.date}\n${metricLabel(t.metric)}: ${lib.formatNumber(p.value)}` +
+    tip: `${shortCommit(p.commit, 'no commit')} ${p.date}\n${metricLabel(t.metric)}: ${lib.formatNumber(p.value)}` +
       `${p.change !== null ? ` (${p.change > 0 ? '+' : ''}${(p.change * 100).toFixed(1)}%)` : ''}`,
   }));
   const regressed = t.points.some((p) => p.regression);
@@ -84,7 +88,7 @@ export function regressionsSection(data: DashboardData, lib: ChartLib): string {
   if (data.regressions.length === 0) return `<p class="ok">No regressions beyond ${limits} from one run to the next.</p>`;
   const rows = data.regressions.map((r) => `<tr class="regression"><td>${lib.escapeXml(r.series)}</td><td>${metricLabel(r.metric)}</td>` +
     `<td class="num">${lib.formatNumber(r.from.value)} → ${lib.formatNumber(r.to.value)}</td><td class="num bad">${r.change > 0 ? '+' : ''}${(r.change * 100).toFixed(1)}%</td>` +
-    `<td><code>${(r.from.commit ?? '?').slice(0, 8)}</code> → <code>${(r.to.commit ?? '?').slice(0, 8)}</code></td><td>${r.to.date.slice(0, 10)}</td></tr>`);
+    `<td><code>${shortCommit(r.from.commit, '?')}</code> → <code>${shortCommit(r.to.commit, '?')}</code></td><td>${r.to.date.slice(0, 10)}</td></tr>`);
   return `<p class="bad">${data.regressions.length} regression(s) beyond ${limits}:</p><table><thead><tr><th>series</th><th>metric</th>` +
     `<th>value</th><th>change</th><th>commits</th><th>date</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -94,10 +98,10 @@ export function accuracySection(data: DashboardData, lib: ChartLib): string {
   const rows = data.accuracy.map((a) => `<tr class="accuracy-row"><td>${lib.escapeXml(a.task)}</td><td>${lib.escapeXml(a.model)}</td>` +
     `<td>${lib.escapeXml(a.hardware)}</td><td>${lib.escapeXml(a.metric)}</td><td class="num">${(a.value * 100).toFixed(1)}%</td>` +
     `<td><div class="bar"><div class="bar-fill" style="width:${(Math.max(0, Math.min(1, a.value)) * 100).toFixed(1)}%"></div></div></td>` +
-    `<td>${lib.escapeXml(a.detail)}</td><td><code>${(a.commit ?? '?').slice(0, 8)}</code> ${a.date.slice(0, 10)}</td></tr>`);
+    `<td>${lib.escapeXml(a.detail)}</td><td><code>${shortCommit(a.commit, '?')}</code> ${a.date.slice(0, 10)}</td></tr>`);
   return `<table><thead><tr><th>task</th><th>model</th><th>hardware</th><th>metric</th><th>value</th><th></th><th>detail</th><th>run</th></tr></thead>` +
     `<tbody>${rows.join('')}</tbody></table>`;
 }
 
 /** The functions above, for embedding their source in a page. */
-export const VIEW_FUNCTIONS = [metricLabel, curvesSection, trendChart, trendsSection, regressionsSection, accuracySection] as const;
+export const VIEW_FUNCTIONS = [metricLabel, shortCommit, curvesSection, trendChart, trendsSection, regressionsSection, accuracySection] as const;

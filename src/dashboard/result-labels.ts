@@ -56,5 +56,3 @@ export function loadLevel(result: AnyResult): { label: string; order: number } {
   if (rate !== Infinity) return { label: `${rate} req/s`, order: rate };
   return { label: 'burst', order: Number.MAX_SAFE_INTEGER };
 }
-
-export const shortCommit = (commit: string | null): string => (commit ? commit.slice(0, 8) : 'no commit');
