@@ -3,34 +3,13 @@
 
 #include "checks.h"
 #include "cpu_isa.h"
+#include "half_to_float.h"
 #include "hipserve/ops.h"
 #include "thread_pool.h"
 
 namespace hipserve {
 namespace cpu {
 namespace {
-
-inline float bits_to_f32(uint32_t bits) {
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
-inline uint32_t f32_to_bits(float f) {
-  uint32_t bits;
-  std::memcpy(&bits, &f, sizeof bits);
-  return bits;
-}
-
-// Branch-free so the row loop vectorizes: exponent and mantissa move into f32 position and are rescaled
-// by 2^112 (which also normalises subnormals); infinities and NaNs are patched afterwards.
-inline float f16_to_f32(uint16_t h) {
-  uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  uint32_t em = h & 0x7fffu;
-  uint32_t bits = f32_to_bits(bits_to_f32(em << 13) * 0x1p112f);
-  bits = em >= 0x7c00u ? (0x7f800000u | ((em & 0x3ffu) << 13)) : bits;
-  return bits_to_f32(bits | sign);
-}
 
 void embedding_row_f32(const void* row, int64_t hidden, float* out) {
   std::memcpy(out, row, static_cast<size_t>(hidden) * sizeof(float));
@@ -45,7 +24,7 @@ void embedding_row_f16(const void* row, int64_t hidden, float* out) {
 HS_MULTIVERSION
 void embedding_row_bf16(const void* row, int64_t hidden, float* out) {
   const uint16_t* h = static_cast<const uint16_t*>(row);
-  for (int64_t i = 0; i < hidden; ++i) out[i] = bits_to_f32(static_cast<uint32_t>(h[i]) << 16);
+  for (int64_t i = 0; i < hidden; ++i) out[i] = bf16_to_f32(h[i]);
 }
 
 using RowFn = void (*)(const void*, int64_t, float*);

@@ -2,41 +2,11 @@
 // A "register" is 8 floats; the compiler may map it onto the baseline vector unit (SSE2 on x86-64).
 #include <cstring>
 
+#include "half_to_float.h"
 #include "matmul_tiles.h"
 
 namespace hipserve::cpu {
 namespace {
-
-float f16_bits_to_f32(uint16_t h) {
-  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  uint32_t exp = (h >> 10) & 0x1fu;
-  uint32_t mant = h & 0x3ffu;
-  uint32_t bits;
-  if (exp == 0x1fu) {
-    bits = sign | 0x7f800000u | (mant << 13);  // inf / nan
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112u) << 23) | (mant << 13);
-  } else if (mant == 0) {
-    bits = sign;
-  } else {  // subnormal: normalise the mantissa
-    exp = 113;
-    while ((mant & 0x400u) == 0) {
-      mant <<= 1;
-      --exp;
-    }
-    bits = sign | (exp << 23) | ((mant & 0x3ffu) << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
-float bf16_bits_to_f32(uint16_t b) {
-  const uint32_t bits = static_cast<uint32_t>(b) << 16;
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
 
 struct VScalar {
   static constexpr int64_t kLanes = 8;
@@ -51,12 +21,12 @@ struct VScalar {
   }
   static reg load(const Bf16* p) {
     reg r;
-    for (int i = 0; i < kLanes; ++i) r.v[i] = bf16_bits_to_f32(p[i].bits);
+    for (int i = 0; i < kLanes; ++i) r.v[i] = bf16_to_f32(p[i].bits);
     return r;
   }
   static reg load(const F16* p) {
     reg r;
-    for (int i = 0; i < kLanes; ++i) r.v[i] = f16_bits_to_f32(p[i].bits);
+    for (int i = 0; i < kLanes; ++i) r.v[i] = f16_to_f32(p[i].bits);
     return r;
   }
   static reg fma(reg a, reg b, reg acc) {
