@@ -39,11 +39,13 @@ export class LLMEngine {
       throw new HipserveError('invalid_request', 'stop strings need a tokenizer; this engine has none', 'stop');
     }
     const childIds = Array.from({ length: params.n }, (_, i) => childRequestId(requestId, i, params.n));
+    // Only choice 0 computes prompt logprobs (the output processor reports its); the others may hit the prefix cache.
     childIds.forEach((childId, i) => {
       this.core.addRequest({
         ...request,
         requestId: childId,
-        samplingParams: { ...params, n: 1, seed: params.seed === null ? null : params.seed + i },
+        samplingParams: { ...params, n: 1, seed: params.seed === null ? null : params.seed + i,
+          promptLogprobs: i === 0 ? params.promptLogprobs : null },
       });
     });
     this.processor.addRequest(requestId, params, promptTokenIds, request.arrivalTime, childIds);

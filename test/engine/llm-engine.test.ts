@@ -127,6 +127,23 @@ describe('LLMEngine with the fake model', () => {
     expect(choice(out, 0).tokenIds).not.toEqual(choice(out, 1).tokenIds);
   });
 
+  it('computes prompt logprobs once for n choices, the other choices reading the prompt from the prefix cache', () => {
+    const prompt = [...PROMPT, ...PROMPT, 4];
+    const stats: StepStats[] = [];
+    const out = runAll(fakeEngine(), [{ id: 'np', prompt, params: { n: 3, temperature: 0, maxTokens: 4, ignoreEos: true,
+      promptLogprobs: 0 } }], stats).get('np')!;
+    const withPrompt = out.filter((o) => o.promptLogprobs !== null);
+    expect(withPrompt).toHaveLength(1);
+    const logprobs = withPrompt[0]!.promptLogprobs!;
+    expect(logprobs).toHaveLength(prompt.length);
+    for (let i = 1; i < prompt.length; i++) {
+      expect(logprobs[i]!.token.logprob).toBeCloseTo(referenceLogprobs(prompt.slice(0, i))[prompt[i]!]!, 4);
+    }
+    expect(stats.reduce((a, s) => a + s.prefixCache.hits, 0)).toBe(2 * 12);
+    const greedyOfPrompt = referenceGreedy(prompt, 4, VOCAB, null);
+    for (let i = 0; i < 3; i++) expect(choice(out, i).tokenIds).toEqual(greedyOfPrompt);
+  });
+
   it('aborts a request at any moment with a final abort output and frees its blocks', () => {
     const engine = fakeEngine();
     engine.addRequest({ requestId: 'x', promptTokenIds: PROMPT, arrivalTime: nowMs(),
