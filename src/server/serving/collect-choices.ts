@@ -17,10 +17,9 @@ export interface CollectedRun {
   readonly choices: CollectedChoice[];
   /** By prompt index. */
   readonly promptLogprobs: ((PositionLogprobs | null)[] | null)[];
-  readonly numCachedTokens: number[];
 }
 
-export function addEvent(choice: CollectedChoice, event: ChoiceEvent): void {
+function addEvent(choice: CollectedChoice, event: ChoiceEvent): void {
   const { delta } = event;
   choice.text += delta.text;
   choice.tokenIds.push(...delta.tokenIds);
@@ -38,11 +37,9 @@ export async function collectChoices(run: GenerationRun): Promise<CollectedRun> 
     index, promptIndex: Math.floor(index / n), text: '', tokenIds: [], logprobs: [], finishReason: null, stopReason: null,
   }));
   const promptLogprobs: ((PositionLogprobs | null)[] | null)[] = run.prompts.map(() => null);
-  const numCachedTokens = run.prompts.map(() => 0);
   for await (const event of run.events()) {
     addEvent(choices[event.index]!, event);
     if (event.output.promptLogprobs) promptLogprobs[event.promptIndex] = [...event.output.promptLogprobs];
-    numCachedTokens[event.promptIndex] = event.output.metrics.numCachedTokens;
   }
-  return { choices, promptLogprobs, numCachedTokens };
+  return { choices, promptLogprobs };
 }
