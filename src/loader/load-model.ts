@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import { HipserveError, ModelFileError } from '../errors.js';
@@ -8,6 +8,7 @@ import { GgufWeights } from './gguf-weights.js';
 import { hfToModelConfig } from './hf-config.js';
 import { mapModelFile } from './map-model-file.js';
 import type { ModelConfig } from './model-config.js';
+import { readJsonFile } from './read-json-file.js';
 import { SafetensorsWeights } from './safetensors-weights.js';
 import type { WeightSource } from './weights.js';
 
@@ -64,16 +65,8 @@ function openSafetensors(dir: string, entries: readonly string[]): SafetensorsWe
   return files.length ? SafetensorsWeights.openFiles(files.map((f) => path.join(dir, f)), dir) : null;
 }
 
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ModelFileError(file, 'json', `cannot be read as JSON: ${(e as Error).message}`);
-  }
-}
-
 function readHfConfig(dir: string): ModelConfig {
   const generation = path.join(dir, 'generation_config.json');
   const file = path.join(dir, 'config.json');
-  return hfToModelConfig(readJson(file), file, existsSync(generation) ? readJson(generation) : undefined);
+  return hfToModelConfig(readJsonFile(file), file, existsSync(generation) ? readJsonFile(generation) : undefined);
 }

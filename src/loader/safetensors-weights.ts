@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 import { DTYPE_BYTES, type DType } from '../../bindings/dtype.js';
 import { HipserveError, ModelFileError } from '../errors.js';
 import { alignedView } from './aligned-view.js';
 import { mapModelFile } from './map-model-file.js';
+import { readJsonFile } from './read-json-file.js';
 import { parseSafetensors, type SafetensorsHeader, type SafetensorsTensorInfo } from './safetensors.js';
 import type { WeightSource, WeightTensor } from './weights.js';
 
@@ -81,13 +81,7 @@ function openShard(file: string): Shard {
 }
 
 function readWeightMap(indexFile: string): Map<string, string> {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(indexFile, 'utf8'));
-  } catch (e) {
-    throw new ModelFileError(indexFile, 'index', `cannot be read as JSON: ${(e as Error).message}`);
-  }
-  const weightMap = (json as { weight_map?: unknown } | null)?.weight_map;
+  const weightMap = (readJsonFile(indexFile, 'index') as { weight_map?: unknown } | null)?.weight_map;
   if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
     throw new ModelFileError(indexFile, 'weight_map', 'expected an object of tensor name to shard file');
   }

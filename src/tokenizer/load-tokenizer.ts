@@ -6,10 +6,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-import { HipserveError, ModelFileError } from '../errors.js';
+import { HipserveError } from '../errors.js';
 import { parseGguf } from '../loader/gguf.js';
 import type { ModelFiles } from '../loader/load-model.js';
 import { mapModelFile } from '../loader/map-model-file.js';
+import { readJsonFile } from '../loader/read-json-file.js';
 import { tokenizerFromGguf } from './gguf-tokenizer.js';
 import { chatTemplatesOf, HfTokenizer, type HfGenerationConfig, type HfTokenizerConfig } from './hf-tokenizer.js';
 import { parseSentencePieceModel } from './sentencepiece-model.js';
@@ -33,7 +34,7 @@ function loadHfFolder(dir: string): Tokenizer {
   const tokenizerFile = path.join(dir, 'tokenizer.json');
   if (existsSync(tokenizerFile)) {
     const generation = readOptionalJson(path.join(dir, 'generation_config.json')) as HfGenerationConfig | null;
-    return new HfTokenizer(readJson(tokenizerFile) as object, config, generation, tokenizerFile, folderChatTemplates(dir, config));
+    return new HfTokenizer(readJsonFile(tokenizerFile) as object, config, generation, tokenizerFile, folderChatTemplates(dir, config));
   }
   const modelFile = path.join(dir, 'tokenizer.model');
   if (existsSync(modelFile)) {
@@ -59,14 +60,6 @@ function folderChatTemplates(dir: string, config: HfTokenizerConfig): ChatTempla
   return fromJson ? chatTemplatesOf(fromJson.chat_template, json) : {};
 }
 
-function readJson(file: string): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  } catch (e) {
-    throw new ModelFileError(file, '(file)', (e as Error).message);
-  }
-}
-
 function readOptionalJson(file: string): unknown {
-  return existsSync(file) ? readJson(file) : null;
+  return existsSync(file) ? readJsonFile(file) : null;
 }

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import { ModelFileError } from '../../errors.js';
+import { readJsonFile } from '../../loader/read-json-file.js';
 import type { SamplingDefaults } from './request-sampling.js';
 
 const FIELDS: readonly [string, keyof SamplingDefaults][] = [
@@ -23,12 +24,7 @@ export function loadSamplingDefaults(option: string, modelPath: string): Samplin
     if (option === 'auto') return {};
     throw new ModelFileError(file, '(file)', 'not found (--generation-config names a folder holding generation_config.json)');
   }
-  let raw: Record<string, unknown>;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    throw new ModelFileError(file, '(file)', (e as Error).message);
-  }
+  const raw = readJsonFile(file, '(file)') as Record<string, unknown>;
   const out: Record<string, number> = {};
   for (const [key, name] of FIELDS) if (typeof raw[key] === 'number') out[name] = raw[key];
   return out;
