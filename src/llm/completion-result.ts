@@ -24,13 +24,9 @@ export interface GenerationResult {
 
 /** Folds a request's streamed deltas into its final result. */
 export class GenerationAccumulator {
-  private readonly outputs: {
-    index: number; text: string; tokenIds: number[]; logprobs: PositionLogprobs[] | null;
-    finishReason: FinishReason | null; stopReason: string | number | null;
-  }[] = [];
+  private readonly outputs: { -readonly [K in keyof CompletionResult]: CompletionResult[K] }[] = [];
   private promptLogprobs: readonly (PositionLogprobs | null)[] | null = null;
   private metrics: RequestMetrics | null = null;
-  finished = false;
 
   constructor(readonly requestId: string, private readonly prompt: string | null,
     private readonly promptTokenIds: readonly number[], n: number) {
@@ -52,7 +48,6 @@ export class GenerationAccumulator {
     }
     this.promptLogprobs ??= delta.promptLogprobs;
     this.metrics = delta.metrics;
-    this.finished ||= delta.finished;
   }
 
   result(): GenerationResult {
