@@ -8,6 +8,7 @@ import { errorHandler } from './plugins/error-handler.js';
 import { chatCompletionsRoute } from './routes/chat-completions.js';
 import { completionsRoute } from './routes/completions.js';
 import { infoRoutes } from './routes/info.js';
+import { unixSeconds } from './routes/route-helpers.js';
 import { tokenizeRoutes } from './routes/tokenize.js';
 import type { ServingEngine } from './serving/engine-port.js';
 import type { SamplingDefaults } from './serving/request-sampling.js';
@@ -85,7 +86,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     metrics,
     logRequests: opts.logRequests ?? true,
     version: opts.version ?? 'unknown',
-    startedAt: Math.floor(Date.now() / 1000),
+    startedAt: unixSeconds(),
   };
 
   await app.register(errorHandler);
