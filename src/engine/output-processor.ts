@@ -4,7 +4,7 @@ import type { SamplingParams } from '../sampling/sampling-params.js';
 import { IncrementalDetokenizer } from '../tokenizer/incremental-detokenizer.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { FinishReason } from './request.js';
-import type { CompletionOutput, RequestDelta } from './request-output.js';
+import type { CompletionOutput, RequestDelta, RequestMetrics } from './request-output.js';
 import type { EngineCoreOutput } from './scheduler-output.js';
 
 interface Choice {
@@ -22,13 +22,7 @@ interface Parent {
   numFinished: number;
   promptLogprobs: (PositionLogprobs | null)[] | null;
   promptLogprobsSent: boolean;
-  metrics: {
-    arrivalTime: number;
-    firstScheduledTime: number | null;
-    firstTokenTime: number | null;
-    finishedTime: number | null;
-    numCachedTokens: number;
-  };
+  readonly metrics: { -readonly [K in keyof RequestMetrics]: RequestMetrics[K] };
 }
 
 export interface ProcessedOutputs {
