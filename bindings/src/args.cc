@@ -140,22 +140,24 @@ bool Args::boolean(size_t i, const char* name) {
   return v.As<Napi::Boolean>().Value();
 }
 
-double Args::number_field(size_t i, const char* field, double fallback) {
+Napi::Value Args::raw_field(size_t i, const char* field) {
   Napi::Value v = at(i);
-  if (v.IsUndefined() || v.IsNull()) return fallback;
+  if (v.IsUndefined() || v.IsNull()) return env().Undefined();
   if (!v.IsObject()) throw_coded(env(), "HS_INVALID_ARGUMENT", "options: expected an object");
   Napi::Value f = v.As<Napi::Object>().Get(field);
-  if (f.IsUndefined() || f.IsNull()) return fallback;
+  return f.IsNull() ? env().Undefined() : f;
+}
+
+double Args::number_field(size_t i, const char* field, double fallback) {
+  Napi::Value f = raw_field(i, field);
+  if (f.IsUndefined()) return fallback;
   if (!f.IsNumber()) throw_coded(env(), "HS_INVALID_ARGUMENT", std::string("options.") + field + ": expected a number");
   return f.As<Napi::Number>().DoubleValue();
 }
 
 std::optional<TensorView> Args::tensor_field(size_t i, const char* field) {
-  Napi::Value v = at(i);
-  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
-  if (!v.IsObject()) throw_coded(env(), "HS_INVALID_ARGUMENT", "options: expected an object");
-  Napi::Value f = v.As<Napi::Object>().Get(field);
-  if (f.IsUndefined() || f.IsNull()) return std::nullopt;
+  Napi::Value f = raw_field(i, field);
+  if (f.IsUndefined()) return std::nullopt;
   return to_view(f, std::string("options.") + field);
 }
 

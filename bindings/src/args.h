@@ -32,6 +32,8 @@ class Args {
   // Fields of an options object at position i (absent or undefined fields give the default).
   double number_field(size_t i, const char* field, double fallback);
   std::optional<TensorView> tensor_field(size_t i, const char* field);
+  // The field's raw value: undefined when the options or the field are absent (null counts as absent).
+  Napi::Value raw_field(size_t i, const char* field);
   // The raw argument (undefined past the end), for argument kinds read elsewhere (device tensors).
   Napi::Value value(size_t i) const { return at(i); }
 

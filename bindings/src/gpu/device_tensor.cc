@@ -41,11 +41,8 @@ std::optional<TensorView> optional_device_tensor(Args& args, size_t i, const cha
 }
 
 std::optional<TensorView> device_tensor_field(Args& args, size_t i, const char* field) {
-  Napi::Value v = args.value(i);
-  if (v.IsUndefined() || v.IsNull()) return std::nullopt;
-  if (!v.IsObject()) throw_coded(args.env(), "HS_INVALID_ARGUMENT", "options: expected an object");
-  Napi::Value f = v.As<Napi::Object>().Get(field);
-  if (f.IsUndefined() || f.IsNull()) return std::nullopt;
+  Napi::Value f = args.raw_field(i, field);
+  if (f.IsUndefined()) return std::nullopt;
   return to_device_view(args, f, std::string("options.") + field);
 }
 
