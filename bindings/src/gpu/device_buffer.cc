@@ -1,5 +1,3 @@
-// Built only with a GPU backend (HS_GPU); see gpu/device_buffer.h.
-#ifdef HS_GPU
 #include "gpu/device_buffer.h"
 
 #include <string>
@@ -126,4 +124,3 @@ Napi::Value DeviceBuffer::get_byte_length(const Napi::CallbackInfo& info) {
 Napi::Value DeviceBuffer::get_device(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), device_); }
 
 }  // namespace hipserve::bind
-#endif  // HS_GPU
