@@ -1,5 +1,5 @@
 import type { TensorArg } from '../../bindings/tensor.js';
-import type { GatedMlpScratch } from './gated-mlp.js';
+import { gatedMlpScratchViews, type GatedMlpScratch } from './gated-mlp.js';
 
 export interface MoeScratchDims {
   readonly hiddenSize: number;
@@ -64,12 +64,7 @@ export class MoeScratch {
       topkIds: { data: this.topkIds, dtype: 'i32', shape: [t, k] },
       topkWeights: { data: this.topkWeights, dtype: 'f32', shape: [t, k] },
       out: { data: this.out, dtype: 'f32', shape: [t, h] },
-      shared: {
-        gate: { data: this.gateUp, dtype: 'f32', shape: [t, i], strides: [2 * i, 1] },
-        up: { data: this.gateUp.subarray(i), dtype: 'f32', shape: [t, i], strides: [2 * i, 1] },
-        gateUp: { data: this.gateUp, dtype: 'f32', shape: [t, 2 * i] },
-        act: { data: this.act, dtype: 'f32', shape: [t, i] },
-      },
+      shared: gatedMlpScratchViews(this.gateUp, this.act, t, i),
     };
   }
 }

@@ -16,6 +16,18 @@ export interface GatedMlpScratch {
   readonly act: TensorArg;
 }
 
+/** The GatedMlpScratch views of a step of numTokens tokens over gateUp (≥ T·2I floats) and act (≥ T·I). */
+export function gatedMlpScratchViews(gateUp: Float32Array, act: Float32Array, numTokens: number,
+  intermediateSize: number): GatedMlpScratch {
+  const t = numTokens, i = intermediateSize;
+  return {
+    gate: { data: gateUp, dtype: 'f32', shape: [t, i], strides: [2 * i, 1] },
+    up: { data: gateUp.subarray(i), dtype: 'f32', shape: [t, i], strides: [2 * i, 1] },
+    gateUp: { data: gateUp, dtype: 'f32', shape: [t, 2 * i] },
+    act: { data: act, dtype: 'f32', shape: [t, i] },
+  };
+}
+
 /** down(act(gate(x)) · up(x)): SwiGLU for silu (Llama, Qwen), GeGLU for gelu_pytorch_tanh. */
 export class GatedMlp {
   constructor(

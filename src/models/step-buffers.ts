@@ -1,5 +1,5 @@
 import type { TensorArg } from '../../bindings/tensor.js';
-import type { GatedMlpScratch } from '../layers/gated-mlp.js';
+import { gatedMlpScratchViews, type GatedMlpScratch } from '../layers/gated-mlp.js';
 
 export interface StepDims {
   readonly hiddenSize: number;
@@ -88,8 +88,7 @@ export class StepBuffers {
 
   private makeViews(t: number): StepViews {
     const { hiddenSize: h, numHeads: hq, numKvHeads: hk, headDim: d, intermediateSize: i } = this.dims;
-    const f32 = (data: Float32Array, shape: number[], strides?: number[]): TensorArg =>
-      (strides ? { data, dtype: 'f32', shape, strides } : { data, dtype: 'f32', shape });
+    const f32 = (data: Float32Array, shape: number[]): TensorArg => ({ data, dtype: 'f32', shape });
     return {
       numTokens: t,
       hidden: f32(this.hidden, [t, h]),
@@ -104,12 +103,7 @@ export class StepBuffers {
       vHeads: f32(this.v, [t, hk, d]),
       attnOutHeads: f32(this.attnOut, [t, hq, d]),
       attnOut: f32(this.attnOut, [t, hq * d]),
-      mlp: {
-        gate: f32(this.gateUp, [t, i], [2 * i, 1]),
-        up: f32(this.gateUp.subarray(i), [t, i], [2 * i, 1]),
-        gateUp: f32(this.gateUp, [t, 2 * i]),
-        act: f32(this.act, [t, i]),
-      },
+      mlp: gatedMlpScratchViews(this.gateUp, this.act, t, i),
     };
   }
 }
