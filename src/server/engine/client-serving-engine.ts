@@ -1,24 +1,15 @@
 import type { EngineClient } from '../../engine/engine-client.js';
 import type { EngineRequest } from '../../engine/engine-request.js';
 import type { RequestOutput } from '../../engine/request-output.js';
-import type { EngineGauges, StepMetrics } from '../metrics/server-metrics.js';
-import type { EngineLimits, ServingEngine } from '../serving/engine-port.js';
+import { stepMetrics, type EngineGauges, type StepMetrics } from '../metrics/server-metrics.js';
+import { engineLimits, type EngineLimits, type ServingEngine } from '../serving/engine-port.js';
 
 /** The worker-thread EngineClient as the HTTP layer sees it. */
 export class ClientServingEngine implements ServingEngine {
   readonly limits: EngineLimits;
 
   constructor(readonly client: EngineClient) {
-    const c = client.info.config;
-    this.limits = {
-      maxModelLen: c.maxModelLen,
-      vocabSize: client.info.vocabSize,
-      blockSize: c.blockSize,
-      numKvBlocks: c.numBlocks - 1,
-      maxNumBatchedTokens: c.maxNumBatchedTokens,
-      maxNumSeqs: c.maxNumSeqs,
-      enablePrefixCaching: c.enablePrefixCaching,
-    };
+    this.limits = engineLimits(client.info.config, client.info.vocabSize);
   }
 
   generate(request: EngineRequest): AsyncIterable<RequestOutput> {
@@ -41,12 +32,7 @@ export class ClientServingEngine implements ServingEngine {
   }
 
   onStep(listener: (step: StepMetrics) => void): () => void {
-    return this.client.onStep((s) => listener({
-      numScheduledTokens: s.numScheduledTokens,
-      numPreempted: s.numPreempted,
-      prefixCacheQueries: s.prefixCache.queries,
-      prefixCacheHits: s.prefixCache.hits,
-    }));
+    return this.client.onStep((s) => listener(stepMetrics(s)));
   }
 
   shutdown(): Promise<void> {

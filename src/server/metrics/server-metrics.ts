@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+import type { StepStats } from '../../engine/engine-core.js';
 import { buckets125, ITL_BUCKETS, iterationTokenBuckets, LATENCY_BUCKETS, N_BUCKETS, TTFT_BUCKETS } from './buckets.js';
 
 const PREFIX = 'hipserve:';
@@ -11,6 +12,11 @@ export interface StepMetrics {
   /** Prefix-cache lookups during the step, in tokens. */
   readonly prefixCacheQueries: number;
   readonly prefixCacheHits: number;
+}
+
+export function stepMetrics(s: StepStats): StepMetrics {
+  return { numScheduledTokens: s.numScheduledTokens, numPreempted: s.numPreempted,
+    prefixCacheQueries: s.prefixCache.queries, prefixCacheHits: s.prefixCache.hits };
 }
 
 /** The engine's state now, read at every scrape. */

@@ -1,3 +1,4 @@
+import type { EngineConfig } from '../../engine/engine-config.js';
 import type { EngineRequest } from '../../engine/engine-request.js';
 import type { RequestOutput } from '../../engine/request-output.js';
 import type { EngineGauges, StepMetrics } from '../metrics/server-metrics.js';
@@ -30,4 +31,12 @@ export interface EngineLimits {
   readonly maxNumBatchedTokens: number;
   readonly maxNumSeqs: number;
   readonly enablePrefixCaching: boolean;
+}
+
+/** The limits of an engine with this configuration and vocabulary. */
+export function engineLimits(c: EngineConfig, vocabSize: number): EngineLimits {
+  return {
+    maxModelLen: c.maxModelLen, vocabSize, blockSize: c.blockSize, numKvBlocks: c.numBlocks - 1,
+    maxNumBatchedTokens: c.maxNumBatchedTokens, maxNumSeqs: c.maxNumSeqs, enablePrefixCaching: c.enablePrefixCaching,
+  };
 }

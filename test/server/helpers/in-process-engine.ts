@@ -10,8 +10,8 @@ import { LLMEngine } from '../../../src/engine/llm-engine.js';
 import { RequestOutputAssembler } from '../../../src/engine/request-output-assembler.js';
 import type { RequestDelta, RequestOutput } from '../../../src/engine/request-output.js';
 import type { CausalLM } from '../../../src/models/forward-batch.js';
-import type { EngineGauges, StepMetrics } from '../../../src/server/metrics/server-metrics.js';
-import type { EngineLimits, ServingEngine } from '../../../src/server/serving/engine-port.js';
+import { stepMetrics, type EngineGauges, type StepMetrics } from '../../../src/server/metrics/server-metrics.js';
+import { engineLimits, type EngineLimits, type ServingEngine } from '../../../src/server/serving/engine-port.js';
 import type { Tokenizer } from '../../../src/tokenizer/tokenizer.js';
 
 class OutputQueue {
@@ -56,11 +56,7 @@ export class InProcessEngine implements ServingEngine {
   constructor(model: CausalLM, tokenizer: Tokenizer, options: EngineOptions = {}) {
     const core = EngineCore.create(model, options);
     this.engine = new LLMEngine(core, tokenizer);
-    const c = core.config;
-    this.limits = {
-      maxModelLen: c.maxModelLen, vocabSize: core.vocabSize, blockSize: c.blockSize, numKvBlocks: c.numBlocks - 1,
-      maxNumBatchedTokens: c.maxNumBatchedTokens, maxNumSeqs: c.maxNumSeqs, enablePrefixCaching: c.enablePrefixCaching,
-    };
+    this.limits = engineLimits(core.config, core.vocabSize);
   }
 
   generate(request: EngineRequest): AsyncIterable<RequestOutput> {
@@ -111,10 +107,7 @@ export class InProcessEngine implements ServingEngine {
       if (!this.engine.hasUnfinishedRequests()) idleSteps++;
       const { deltas, stats } = this.engine.step();
       this.last = stats;
-      for (const l of this.listeners) {
-        l({ numScheduledTokens: stats.numScheduledTokens, numPreempted: stats.numPreempted,
-          prefixCacheQueries: stats.prefixCache.queries, prefixCacheHits: stats.prefixCache.hits });
-      }
+      for (const l of this.listeners) l(stepMetrics(stats));
       for (const d of deltas) this.deliver(d);
       await new Promise((resolve) => (this.stepDelayMs > 0 ? setTimeout(resolve, this.stepDelayMs) : setImmediate(resolve)));
     }
