@@ -1,5 +1,6 @@
 import type { TensorArg } from '../../bindings/tensor.js';
 import { gatedMlpScratchViews, type GatedMlpScratch } from './gated-mlp.js';
+import { StepScratch } from './step-scratch.js';
 
 export interface MoeScratchDims {
   readonly hiddenSize: number;
@@ -22,29 +23,20 @@ export interface MoeStepViews {
   readonly shared: GatedMlpScratch;
 }
 
-/**
- * Scratch shared by the MoE blocks of one model (they run one after another). Grows to the largest step seen,
- * at least doubling, and keeps the views of the last step size, so a steady state allocates nothing.
- */
-export class MoeScratch {
-  private capacity = 0;
+/** Scratch shared by the MoE blocks of one model (they run one after another); grows like every StepScratch. */
+export class MoeScratch extends StepScratch<MoeStepViews> {
   private logits = new Float32Array(0);
   private topkIds = new Int32Array(0);
   private topkWeights = new Float32Array(0);
   private out = new Float32Array(0);
   private gateUp = new Float32Array(0);
   private act = new Float32Array(0);
-  private last: MoeStepViews | null = null;
 
-  constructor(readonly dims: MoeScratchDims) {}
-
-  views(numTokens: number): MoeStepViews {
-    if (numTokens > this.capacity) this.grow(Math.max(numTokens, 2 * this.capacity));
-    if (this.last?.numTokens !== numTokens) this.last = this.makeViews(numTokens);
-    return this.last;
+  constructor(readonly dims: MoeScratchDims) {
+    super();
   }
 
-  private grow(n: number): void {
+  protected allocate(n: number): void {
     const { hiddenSize: h, numExperts: e, topK: k, sharedIntermediateSize: i } = this.dims;
     this.logits = new Float32Array(n * e);
     this.topkIds = new Int32Array(n * k);
@@ -52,11 +44,9 @@ export class MoeScratch {
     this.out = new Float32Array(n * h);
     this.gateUp = new Float32Array(n * 2 * i);
     this.act = new Float32Array(n * i);
-    this.capacity = n;
-    this.last = null;
   }
 
-  private makeViews(t: number): MoeStepViews {
+  protected makeViews(t: number): MoeStepViews {
     const { hiddenSize: h, numExperts: e, topK: k, sharedIntermediateSize: i } = this.dims;
     return {
       numTokens: t,

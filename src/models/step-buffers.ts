@@ -1,5 +1,6 @@
 import type { TensorArg } from '../../bindings/tensor.js';
 import { gatedMlpScratchViews, type GatedMlpScratch } from '../layers/gated-mlp.js';
+import { StepScratch } from '../layers/step-scratch.js';
 
 export interface StepDims {
   readonly hiddenSize: number;
@@ -32,13 +33,8 @@ export interface StepViews {
   readonly mlp: GatedMlpScratch;
 }
 
-/**
- * Activations of one step, allocated for the largest step seen (or announced) and reused by every layer and step.
- * A step of more tokens grows them once (to at least double); the views of the last step size are kept, so a
- * steady state allocates no activations and no views.
- */
-export class StepBuffers {
-  private capacity = 0;
+/** Activations of one step, reused by every layer and step (see StepScratch for how they grow). */
+export class StepBuffers extends StepScratch<StepViews> {
   private hidden = new Float32Array(0);
   private residual = new Float32Array(0);
   private q = new Float32Array(0);
@@ -47,13 +43,13 @@ export class StepBuffers {
   private attnOut = new Float32Array(0);
   private gateUp = new Float32Array(0);
   private act = new Float32Array(0);
-  private last: StepViews | null = null;
 
   constructor(
     readonly dims: StepDims,
     initialTokens: number,
   ) {
-    this.grow(initialTokens);
+    super();
+    this.reserve(initialTokens);
   }
 
   /** The hidden states [T, H] of the last step, row-major. */
@@ -66,13 +62,7 @@ export class StepBuffers {
     this.residual.fill(0, 0, numTokens * this.dims.hiddenSize);
   }
 
-  views(numTokens: number): StepViews {
-    if (numTokens > this.capacity) this.grow(Math.max(numTokens, 2 * this.capacity));
-    if (this.last?.numTokens !== numTokens) this.last = this.makeViews(numTokens);
-    return this.last;
-  }
-
-  private grow(n: number): void {
+  protected allocate(n: number): void {
     const { hiddenSize, numHeads, numKvHeads, headDim, intermediateSize } = this.dims;
     this.hidden = new Float32Array(n * hiddenSize);
     this.residual = new Float32Array(n * hiddenSize);
@@ -82,11 +72,9 @@ export class StepBuffers {
     this.attnOut = new Float32Array(n * numHeads * headDim);
     this.gateUp = new Float32Array(n * 2 * intermediateSize);
     this.act = new Float32Array(n * intermediateSize);
-    this.capacity = n;
-    this.last = null;
   }
 
-  private makeViews(t: number): StepViews {
+  protected makeViews(t: number): StepViews {
     const { hiddenSize: h, numHeads: hq, numKvHeads: hk, headDim: d, intermediateSize: i } = this.dims;
     const f32 = (data: Float32Array, shape: number[]): TensorArg => ({ data, dtype: 'f32', shape });
     return {

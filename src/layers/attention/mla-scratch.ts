@@ -1,5 +1,6 @@
 import type { TensorArg } from '../../../bindings/tensor.js';
 import { latentDim, type MlaDims, qkHeadDim } from './mla-dims.js';
+import { StepScratch } from '../step-scratch.js';
 import { MlaPrefillBuffers } from './mla-prefill-buffers.js';
 
 /**
@@ -39,33 +40,26 @@ export interface MlaStepViews {
   readonly prefill: MlaPrefillBuffers;
 }
 
-/** MLA activations sized for the largest step seen, shared by every layer; grows like StepBuffers. */
-export class MlaScratch {
-  private capacity = 0;
+/** MLA activations sized for the largest step seen, shared by every layer; grows like every StepScratch. */
+export class MlaScratch extends StepScratch<MlaStepViews> {
   private qA = new Float32Array(0);
   private q = new Float32Array(0);
   private latent = new Float32Array(0);
   private qAbs = new Float32Array(0);
   private attnLat = new Float32Array(0);
   private attnOut = new Float32Array(0);
-  private last: MlaStepViews | null = null;
   private readonly prefill: MlaPrefillBuffers;
 
   constructor(
     readonly dims: MlaDims,
     initialTokens: number,
   ) {
+    super();
     this.prefill = new MlaPrefillBuffers(dims);
-    this.grow(initialTokens);
+    this.reserve(initialTokens);
   }
 
-  views(numTokens: number): MlaStepViews {
-    if (numTokens > this.capacity) this.grow(Math.max(numTokens, 2 * this.capacity));
-    if (this.last?.numTokens !== numTokens) this.last = this.makeViews(numTokens);
-    return this.last;
-  }
-
-  private grow(n: number): void {
+  protected allocate(n: number): void {
     const d = this.dims;
     const h = d.numHeads, lat = latentDim(d);
     this.qA = new Float32Array(n * (d.qLoraRank ?? 0));
@@ -74,11 +68,9 @@ export class MlaScratch {
     this.qAbs = new Float32Array(n * h * lat);
     this.attnLat = new Float32Array(n * h * lat);
     this.attnOut = new Float32Array(n * h * d.vHeadDim);
-    this.capacity = n;
-    this.last = null;
   }
 
-  private makeViews(t: number): MlaStepViews {
+  protected makeViews(t: number): MlaStepViews {
     const d = this.dims;
     const { numHeads: h, kvLoraRank: l, qkRopeHeadDim: r, qkNopeHeadDim: nope, vHeadDim: v } = d;
     const lat = latentDim(d), qk = qkHeadDim(d);
