@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 
+import { shortCommit } from '../dashboard/dashboard-view.js';
 import { writeDashboard } from '../dashboard/write-dashboard.js';
 
 interface DashboardFlags {
@@ -23,7 +24,7 @@ export function registerDashboard(program: Command): void {
       console.log(`wrote ${flags.output}: ${data.files.length} file(s), ${data.curveCharts.length} throughput-latency chart(s) of ${points} point(s), ` +
         `${data.trends.length} trend(s), ${data.regressions.length} regression(s), ${data.accuracy.length} accuracy row(s)`);
       for (const r of data.regressions) {
-        console.log(`  regression: ${r.series} ${r.metric} ${(r.change * 100).toFixed(1)}% (${(r.from.commit ?? '?').slice(0, 8)} → ${(r.to.commit ?? '?').slice(0, 8)})`);
+        console.log(`  regression: ${r.series} ${r.metric} ${(r.change * 100).toFixed(1)}% (${shortCommit(r.from.commit, '?')} → ${shortCommit(r.to.commit, '?')})`);
       }
       if (flags.failOnRegression && data.regressions.length > 0) process.exitCode = 2;
     });

@@ -31,7 +31,7 @@ export function metricLabel(key: string): string {
   return key.replace(/_/g, ' ');
 }
 
-function shortCommit(commit: string | null, absent: string): string {
+export function shortCommit(commit: string | null, absent: string): string {
   return (commit ?? absent).slice(0, 8);
 }
 
