@@ -4,6 +4,9 @@ import type { BenchResult } from '../bench/bench-result.js';
 
 export type AnyResult = BenchResult<Record<string, unknown>>;
 
+/** Oldest run first. */
+export const byDate = (a: AnyResult, b: AnyResult): number => a.environment.date.localeCompare(b.environment.date);
+
 export function numberField(record: Readonly<Record<string, unknown>>, key: string): number | null {
   const v = record[key];
   if (v === 'inf') return Infinity;

@@ -1,9 +1,7 @@
 import type { CurveChart, CurvePoint } from './dashboard-data.js';
-import { loadLevel, numberField, seriesName, serveWorkload, type AnyResult } from './result-labels.js';
+import { byDate, loadLevel, numberField, seriesName, serveWorkload, type AnyResult } from './result-labels.js';
 
 const LATENCY_KEY = /^(mean|median|p\d+(?:\.\d+)?)_(ttft|tpot|itl|e2el)_ms$/;
-
-const byDate = (a: AnyResult, b: AnyResult): number => a.environment.date.localeCompare(b.environment.date);
 
 function point(r: AnyResult): CurvePoint | null {
   const throughput = numberField(r.results, 'output_throughput');

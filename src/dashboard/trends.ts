@@ -1,6 +1,6 @@
 import type { KernelResult } from '../bench/kernels.js';
 import type { Direction, Regression, Trend, TrendPoint } from './dashboard-data.js';
-import { loadLevel, numberField, seriesName, serveWorkload, type AnyResult } from './result-labels.js';
+import { byDate, loadLevel, numberField, seriesName, serveWorkload, type AnyResult } from './result-labels.js';
 
 /** A throughput drop beyond 5% or a latency rise beyond 10% from the previous run is a regression. */
 export const THRESHOLDS = { throughput: 0.05, latency: 0.1 } as const;
@@ -58,7 +58,7 @@ function isRegression(direction: Direction, change: number): boolean {
 /** Every series × metric over runs in date order, each run compared with the one before it. */
 export function trends(results: readonly AnyResult[]): { trends: Trend[]; regressions: Regression[] } {
   const groups = new Map<string, { series: string; metric: string; direction: Direction; runs: { r: AnyResult; value: number }[] }>();
-  const sorted = [...results].sort((a, b) => a.environment.date.localeCompare(b.environment.date));
+  const sorted = [...results].sort(byDate);
   for (const r of sorted) {
     for (const m of measurements(r)) {
       const id = `${m.series} :: ${m.metric}`;
