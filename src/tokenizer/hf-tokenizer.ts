@@ -65,13 +65,12 @@ export class HfTokenizer implements Tokenizer {
   readonly bosTokenId: number | null;
   readonly eosTokenIds: readonly number[];
   readonly specials: SpecialTokens;
-  readonly chatTemplates: ChatTemplates;
   private readonly inner: HfJsTokenizer;
   /** null: the tokenizer.json post-processor adds the special tokens. */
   private readonly explicit: { readonly prefix: readonly number[]; readonly suffix: readonly number[] } | null;
 
   constructor(tokenizerJson: object, config: HfTokenizerConfig, generationConfig: HfGenerationConfig | null,
-    file: string, chatTemplates?: ChatTemplates) {
+    file: string, readonly chatTemplates: ChatTemplates) {
     try {
       this.inner = new HfJsTokenizer(tokenizerJson, config);
     } catch (e) {
@@ -112,7 +111,6 @@ export class HfTokenizer implements Tokenizer {
     } else {
       this.explicit = null;
     }
-    this.chatTemplates = chatTemplates ?? chatTemplatesOf(config.chat_template, file);
   }
 
   /** Added tokens are always recognised in the text: `parseSpecial` does not apply here. */
