@@ -20,10 +20,16 @@ export class LogitsHead {
     private readonly vocabSize: number,
   ) {}
 
+  /**
+   * `embeddingTable`: the embedding layer's loaded table, which a head on the embedding then shares instead of
+   * getting it again (a quantized GGUF would dequantize a second copy).
+   */
   static load(ops: NativeOps, weights: WeightSource, opts: { tied: boolean; vocabSize: number; hiddenSize: number;
-    embeddingName: string; lmHeadName: string }): LogitsHead {
-    const name = opts.tied || !weights.has(opts.lmHeadName) ? opts.embeddingName : opts.lmHeadName;
-    const w = matmulWeightArg(requireWeight(weights, name, [opts.vocabSize, opts.hiddenSize]));
+    embeddingName: string; lmHeadName: string; embeddingTable?: TensorArg }): LogitsHead {
+    const onEmbedding = opts.tied || !weights.has(opts.lmHeadName);
+    const name = onEmbedding ? opts.embeddingName : opts.lmHeadName;
+    const w = onEmbedding && opts.embeddingTable ? opts.embeddingTable
+      : matmulWeightArg(requireWeight(weights, name, [opts.vocabSize, opts.hiddenSize]));
     return new LogitsHead(ops, w, opts.hiddenSize, opts.vocabSize);
   }
 

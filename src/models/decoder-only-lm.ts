@@ -53,7 +53,7 @@ implements CausalLM {
     this.embedding = Embedding.load(ops, weights, 'model.embed_tokens.weight', v, h);
     this.norm = RmsNorm.load(ops, weights, 'model.norm.weight', h, config.rmsNormEps);
     this.lmHead = LogitsHead.load(ops, weights, { tied: config.tieWordEmbeddings, vocabSize: v, hiddenSize: h,
-      embeddingName: 'model.embed_tokens.weight', lmHeadName: 'lm_head.weight' });
+      embeddingName: 'model.embed_tokens.weight', lmHeadName: 'lm_head.weight', embeddingTable: this.embedding.table });
     this.buffers = new StepBuffers(stepDims, options.maxNumBatchedTokens ?? DEFAULT_MAX_BATCHED_TOKENS);
   }
 

@@ -34,6 +34,13 @@ describe('LogitsHead', () => {
     expectClose(logits, matmulRef(picked, weights.valuesOf('embed.weight'), null, 2, H, V), 1e-4);
   });
 
+  it('a tied head shares the embedding table it is given instead of getting it from the checkpoint again', () => {
+    const table = { data: weights.get('embed.weight').data, dtype: 'bf16', shape: [V, H] } as const;
+    const head = LogitsHead.load(ops, new MemoryWeights(), { ...NAMES, tied: true, embeddingTable: table });
+    const logits = head.forward(hidden, 5, rows);
+    expectClose(logits, matmulRef(picked, weights.valuesOf('embed.weight'), null, 2, H, V), 1e-4);
+  });
+
   it('refuses a row outside the step', () => {
     const head = LogitsHead.load(ops, weights, { ...NAMES, tied: true });
     expect(() => head.forward(hidden, 5, Int32Array.from([5]))).toThrow(expect.objectContaining({ code: 'engine_error' }));
