@@ -18,13 +18,6 @@ namespace hipserve {
 namespace cpu {
 namespace {
 
-void check_view(const TensorView& t, const char* name, DType dtype, int ndim) {
-  check_cpu(t, name);
-  check_dtype(t, name, {dtype});
-  check_ndim(t, name, ndim);
-  check_rows_dense(t, name);
-}
-
 void check_params(const AttentionParams& params) {
   HS_CHECK(std::isfinite(params.scale), invalid_argument, "scale must be finite");
   HS_CHECK(params.sliding_window >= 0, invalid_argument, "sliding_window must be >= 0");
@@ -65,13 +58,13 @@ void paged_attention(const TensorView& q, const TensorView& key_cache, const Ten
                      const TensorView& block_tables, const TensorView* sinks, const AttentionParams& params,
                      const TensorView& out) {
   using cpu::check_dim;
-  cpu::check_view(q, "q", DType::f32, 3);
-  cpu::check_view(key_cache, "key_cache", DType::f32, 4);
-  cpu::check_view(value_cache, "value_cache", DType::f32, 4);
-  cpu::check_view(query_start_loc, "query_start_loc", DType::i32, 1);
-  cpu::check_view(seq_lens, "seq_lens", DType::i32, 1);
-  cpu::check_view(block_tables, "block_tables", DType::i32, 2);
-  cpu::check_view(out, "out", DType::f32, 3);
+  cpu::check_host_rows(q, "q", 3, {DType::f32});
+  cpu::check_host_rows(key_cache, "key_cache", 4, {DType::f32});
+  cpu::check_host_rows(value_cache, "value_cache", 4, {DType::f32});
+  cpu::check_host_rows(query_start_loc, "query_start_loc", 1, {DType::i32});
+  cpu::check_host_rows(seq_lens, "seq_lens", 1, {DType::i32});
+  cpu::check_host_rows(block_tables, "block_tables", 2, {DType::i32});
+  cpu::check_host_rows(out, "out", 3, {DType::f32});
   cpu::check_params(params);
   const int64_t num_tokens = q.size(0), num_heads = q.size(1), head_size = q.size(2);
   const int64_t num_seqs = seq_lens.size(0);
@@ -87,7 +80,7 @@ void paged_attention(const TensorView& q, const TensorView& key_cache, const Ten
   check_dim(query_start_loc, "query_start_loc", 0, num_seqs + 1);
   check_dim(block_tables, "block_tables", 0, num_seqs);
   if (sinks != nullptr) {
-    cpu::check_view(*sinks, "sinks", DType::f32, 1);
+    cpu::check_host_rows(*sinks, "sinks", 1, {DType::f32});
     check_dim(*sinks, "sinks", 0, num_heads);
   }
   cpu::check_metadata(query_start_loc, seq_lens, block_tables, num_tokens, num_blocks, block_size);

@@ -46,13 +46,6 @@ void check_same_shape(const TensorView& a, const char* a_name, const TensorView&
              b_name << ": dim " << d << " is " << b.size(d) << ", " << a_name << " has " << a.size(d));
 }
 
-void check_f32_rows(const TensorView& t, const char* name, int ndim) {
-  check_cpu(t, name);
-  check_dtype(t, name, {DType::f32});
-  check_ndim(t, name, ndim);
-  check_rows_dense(t, name);
-}
-
 CacheWrite cache_write(const TensorView& src, const TensorView& cache) {
   return {src.ptr<float>(), src.stride(0), src.stride(1),
           cache.ptr<float>(), cache.stride(0), cache.stride(1), cache.stride(2)};
@@ -63,10 +56,10 @@ CacheWrite cache_write(const TensorView& src, const TensorView& cache) {
 
 void reshape_and_cache(const TensorView& key, const TensorView& value, const TensorView& key_cache,
                        const TensorView& value_cache, const TensorView& slot_mapping) {
-  cpu::check_f32_rows(key, "key", 3);
-  cpu::check_f32_rows(value, "value", 3);
-  cpu::check_f32_rows(key_cache, "key_cache", 4);
-  cpu::check_f32_rows(value_cache, "value_cache", 4);
+  cpu::check_host_rows(key, "key", 3, {DType::f32});
+  cpu::check_host_rows(value, "value", 3, {DType::f32});
+  cpu::check_host_rows(key_cache, "key_cache", 4, {DType::f32});
+  cpu::check_host_rows(value_cache, "value_cache", 4, {DType::f32});
   cpu::check_cpu(slot_mapping, "slot_mapping");
   cpu::check_dtype(slot_mapping, "slot_mapping", {DType::i32});
   cpu::check_ndim(slot_mapping, "slot_mapping", 1);

@@ -110,13 +110,6 @@ bool overlaps(const TensorView& a, const TensorView& b) {
   return ra.begin < rb.end && rb.begin < ra.end;
 }
 
-void check_matrix(const TensorView& t, const char* name, std::initializer_list<DType> dtypes) {
-  check_cpu(t, name);
-  check_dtype(t, name, dtypes);
-  check_ndim(t, name, 2);
-  check_rows_dense(t, name);
-}
-
 }  // namespace
 
 const MatmulIsaKernels& matmul_kernels_for(Isa isa) {
@@ -138,18 +131,15 @@ const MatmulIsaKernels& matmul_kernels_for(Isa isa) {
 
 void matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& out) {
   using namespace cpu;
-  check_matrix(x, "x", {DType::f32});
-  check_matrix(w, "w", {DType::f32, DType::f16, DType::bf16});
-  check_matrix(out, "out", {DType::f32});
+  check_host_rows(x, "x", 2, {DType::f32});
+  check_host_rows(w, "w", 2, {DType::f32, DType::f16, DType::bf16});
+  check_host_rows(out, "out", 2, {DType::f32});
   const int64_t m = x.size(0), k = x.size(1), n = w.size(0);
   check_dim(w, "w", 1, k);
   check_dim(out, "out", 0, m);
   check_dim(out, "out", 1, n);
   if (bias != nullptr) {
-    check_cpu(*bias, "bias");
-    check_dtype(*bias, "bias", {DType::f32});
-    check_ndim(*bias, "bias", 1);
-    check_rows_dense(*bias, "bias");
+    check_host_rows(*bias, "bias", 1, {DType::f32});
     check_dim(*bias, "bias", 0, n);
   }
   HS_CHECK(m > 0, empty_batch, "x: no rows to multiply");
