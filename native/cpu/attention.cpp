@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "attention_item.h"
+#include "attention_params_check.h"
 #include "attention_plan.h"
 #include "attention_run.h"
 #include "checks.h"
@@ -17,13 +18,6 @@
 namespace hipserve {
 namespace cpu {
 namespace {
-
-void check_params(const AttentionParams& params) {
-  HS_CHECK(std::isfinite(params.scale), invalid_argument, "scale must be finite");
-  HS_CHECK(params.sliding_window >= 0, invalid_argument, "sliding_window must be >= 0");
-  HS_CHECK(std::isfinite(params.softcap) && params.softcap >= 0.0f, invalid_argument,
-           "softcap must be finite and >= 0");
-}
 
 void check_metadata(const TensorView& query_start_loc, const TensorView& seq_lens, const TensorView& block_tables,
                     int64_t num_tokens, int64_t num_blocks, int64_t block_size) {
@@ -65,7 +59,7 @@ void paged_attention(const TensorView& q, const TensorView& key_cache, const Ten
   cpu::check_host_rows(seq_lens, "seq_lens", 1, {DType::i32});
   cpu::check_host_rows(block_tables, "block_tables", 2, {DType::i32});
   cpu::check_host_rows(out, "out", 3, {DType::f32});
-  cpu::check_params(params);
+  cpu::check_attention_params(params);
   const int64_t num_tokens = q.size(0), num_heads = q.size(1), head_size = q.size(2);
   const int64_t num_seqs = seq_lens.size(0);
   HS_CHECK(num_tokens > 0 && num_seqs > 0, empty_batch,

@@ -1,8 +1,8 @@
 #include "hip/paged_decode.h"
 
 #include <algorithm>
-#include <cmath>
 
+#include "cpu/attention_params_check.h"
 #include "hip/checks.h"
 #include "hip/dtypes.h"
 #include "platform/arch.h"
@@ -61,13 +61,6 @@ void check_views(const TensorView& q, const TensorView& key_cache, const TensorV
            "q, key_cache, value_cache: rows must start on 16-byte boundaries");
 }
 
-void check_params(const AttentionParams& params) {
-  HS_CHECK(std::isfinite(params.scale), invalid_argument, "scale must be finite");
-  HS_CHECK(params.sliding_window >= 0, invalid_argument, "sliding_window must be >= 0");
-  HS_CHECK(std::isfinite(params.softcap) && params.softcap >= 0.0f, invalid_argument,
-           "softcap must be finite and >= 0");
-}
-
 }  // namespace
 
 DecodePartitioning plan_decode_partitions(int num_seqs, int num_kv_heads, int group_size, int max_seq_len,
@@ -86,7 +79,7 @@ void paged_decode_attention(const TensorView& q, const TensorView& key_cache, co
                             const TensorView* sinks, const AttentionParams& params, const TensorView& out,
                             hipStream_t stream) {
   check_views(q, key_cache, value_cache, seq_lens, block_tables, sinks, out);
-  check_params(params);
+  cpu::check_attention_params(params);
   const int64_t block_size = key_cache.size(1), max_blocks = block_tables.size(1);
   HS_CHECK(max_seq_len >= 1 && max_seq_len <= block_size * max_blocks && max_seq_len <= INT32_MAX, invalid_argument,
            "max_seq_len " << max_seq_len << " must be in [1, " << block_size * max_blocks
