@@ -17,14 +17,12 @@ import { fileURLToPath } from 'node:url';
 
 import { nowMs } from '../engine/clock.js';
 import { EngineClient } from '../engine/engine-client.js';
-import { EngineCore } from '../engine/engine-core.js';
 import { FakeCausalLM } from '../engine/fake-causal-lm.js';
 import { FakeTokenizer } from '../engine/fake-tokenizer.js';
 import { LLMEngine } from '../engine/llm-engine.js';
 import type { CausalLM } from '../models/forward-batch.js';
 import { loadCausalLM } from '../models/load-causal-lm.js';
 import { hipserveRoot } from '../platforms/package-root.js';
-import { nativeSamplingKernels } from '../sampling/native-sampling-kernels.js';
 import { resolveSamplingParams } from '../sampling/sampling-params.js';
 import { tokenizerOfModelFiles } from '../tokenizer/load-tokenizer.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -147,11 +145,11 @@ async function main(): Promise<void> {
   const maxModelLen = promptLen + numSteps + 64;
   const maxNumBatchedTokens = Math.max(2048, numRequests);
   const { model, tokenizer, name } = await loadModel(values.model!, maxModelLen, maxNumBatchedTokens);
-  const core = EngineCore.create(model, {
+  const engine = LLMEngine.create(model, tokenizer, {
     maxNumSeqs: numRequests, maxNumBatchedTokens, maxModelLen,
     numGpuBlocksOverride: numRequests * Math.ceil(maxModelLen / 16) + 1,
-  }, { samplingKernels: nativeSamplingKernels(addon.ops) ?? undefined });
-  const engine = new LLMEngine(core, tokenizer);
+  });
+  const core = engine.core;
   const vocab = core.vocabSize;
   for (let i = 0; i < numRequests; i++) {
     const prompt = [1, ...Array.from({ length: promptLen - 1 }, (_, k) => 3 + ((i * 131 + k * 17) % (vocab - 3)))];

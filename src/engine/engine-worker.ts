@@ -9,9 +9,6 @@ import { pathToFileURL } from 'node:url';
 
 import { loadAddon } from '../../bindings/addon.js';
 import { HipserveError } from '../errors.js';
-import { nativeSamplingKernels } from '../sampling/native-sampling-kernels.js';
-import type { SamplingKernels } from '../sampling/sampling-kernels.js';
-import { EngineCore } from './engine-core.js';
 import type { FromWorker, EngineWorkerData, SerializedError, ToWorker } from './engine-messages.js';
 import type { EngineModelFactory } from './engine-model.js';
 import { LLMEngine } from './llm-engine.js';
@@ -19,15 +16,6 @@ import { LLMEngine } from './llm-engine.js';
 function serialize(e: unknown): SerializedError {
   if (e instanceof HipserveError) return { code: e.code, message: e.message, param: e.param };
   return { code: 'engine_error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e), param: null };
-}
-
-function samplingKernels(enabled: boolean): SamplingKernels | undefined {
-  if (!enabled) return undefined;
-  try {
-    return nativeSamplingKernels(loadAddon().ops) ?? undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -54,8 +42,8 @@ async function main(): Promise<void> {
   }
   if (data.numThreads !== undefined) loadAddon().setNumThreads(data.numThreads);
   const { model, tokenizer } = await (factory as EngineModelFactory)(data.model.options, data.engine);
-  const core = EngineCore.create(model, data.engine, { samplingKernels: samplingKernels(data.nativeSampling ?? true) });
-  const engine = new LLMEngine(core, tokenizer);
+  const engine = LLMEngine.create(model, tokenizer, data.engine, data.nativeSampling ?? true);
+  const core = engine.core;
   let draining = false;
   let pending = false;
 

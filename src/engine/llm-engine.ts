@@ -1,7 +1,12 @@
 import { HipserveError } from '../errors.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { nowMs } from './clock.js';
-import type { EngineCore, StepStats } from './engine-core.js';
+import { loadAddon } from '../../bindings/addon.js';
+import type { CausalLM } from '../models/forward-batch.js';
+import { nativeSamplingKernels } from '../sampling/native-sampling-kernels.js';
+import type { SamplingKernels } from '../sampling/sampling-kernels.js';
+import type { EngineOptions } from './engine-config.js';
+import { EngineCore, type StepStats } from './engine-core.js';
 import { childRequestId, type EngineRequest } from './engine-request.js';
 import { OutputProcessor } from './output-processor.js';
 import type { RequestDelta } from './request-output.js';
@@ -18,6 +23,15 @@ export interface EngineStep {
  */
 export class LLMEngine {
   private readonly processor: OutputProcessor;
+
+  /**
+   * Sizes the model's KV cache from the options and builds the engine core over it, sampling with the addon's
+   * kernels unless `nativeSampling` is false (or the addon lacks them: then the TypeScript ones).
+   */
+  static create(model: CausalLM, tokenizer: Tokenizer | null, options: EngineOptions, nativeSampling = true): LLMEngine {
+    return new LLMEngine(EngineCore.create(model, options, { samplingKernels: nativeSampling ? addonSamplingKernels() : undefined }),
+      tokenizer);
+  }
 
   constructor(readonly core: EngineCore, private readonly tokenizer: Tokenizer | null) {
     this.processor = new OutputProcessor(tokenizer);
@@ -66,5 +80,13 @@ export class LLMEngine {
 
   dispose(): void {
     this.core.dispose();
+  }
+}
+
+function addonSamplingKernels(): SamplingKernels | undefined {
+  try {
+    return nativeSamplingKernels(loadAddon().ops) ?? undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -7,14 +7,12 @@
  */
 import { loadAddon } from '../../bindings/addon.js';
 import type { EngineOptions } from '../engine/engine-config.js';
-import { EngineCore } from '../engine/engine-core.js';
 import { LLMEngine } from '../engine/llm-engine.js';
 import { nowMs } from '../engine/clock.js';
 import { createEngineModel } from '../engine/load-engine-model.js';
 import { HipserveError } from '../errors.js';
 import type { LoadProgress } from '../models/causal-lm-options.js';
 import type { CausalLM } from '../models/forward-batch.js';
-import { nativeSamplingKernels } from '../sampling/native-sampling-kernels.js';
 import { resolveSamplingParams, type SamplingParamsInit } from '../sampling/sampling-params.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { GenerationAccumulator, type GenerationResult } from './completion-result.js';
@@ -39,9 +37,7 @@ export class LLM {
     const { numThreads, skipTokenizer, onProgress, ...engineOptions } = options;
     if (numThreads !== undefined) loadAddon().setNumThreads(numThreads);
     const { model, tokenizer } = await createEngineModel({ modelPath, skipTokenizer, onProgress }, engineOptions);
-    const core = EngineCore.create(model, engineOptions,
-      { samplingKernels: nativeSamplingKernels(loadAddon().ops) ?? undefined });
-    return new LLM(new LLMEngine(core, tokenizer), model, tokenizer);
+    return new LLM(LLMEngine.create(model, tokenizer, engineOptions), model, tokenizer);
   }
 
   /** Generates for every prompt with the same sampling parameters; results come back in prompt order. */
