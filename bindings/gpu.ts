@@ -55,6 +55,22 @@ export interface NativeGpu {
   /** Returns every cached (freed) block to the driver. */
   emptyCache(): void;
   readonly DeviceBuffer: new (byteLength: number, device?: number) => DeviceBuffer;
+  /** Records the ops `enqueue` issues on the device's stream into a graph (nothing runs while capturing). */
+  captureGraph(device: number, enqueue: () => void): GpuGraph;
+}
+
+/** A captured sequence of GPU ops, replayed with the device addresses it was captured with. */
+export interface GpuGraph {
+  /** Enqueues the whole graph on the device's stream. */
+  replay(): void;
+  dispose(): void;
+}
+
+/** Per-head RMSNorm of q and k (weights [D]) applied before the rotation (Qwen3, GLM-4.5). */
+export interface QkNormArg {
+  q: DeviceTensorArg;
+  k: DeviceTensorArg;
+  eps: number;
 }
 
 /** What rotary embedding also writes to the paged KV cache when given. */
@@ -77,7 +93,13 @@ export interface GpuOps {
   gpuGeluTanhAndMul(x: DeviceTensorArg, out: DeviceTensorArg): void;
   gpuEmbedding(ids: DeviceTensorArg, table: DeviceTensorArg, out: DeviceTensorArg): void;
   gpuRotaryEmbedding(positions: DeviceTensorArg, q: DeviceTensorArg, k: DeviceTensorArg, cosSinCache: DeviceTensorArg,
-    headSize: number, isNeox: boolean, cache?: KvCacheWriteArg): void;
+    headSize: number, isNeox: boolean, cache?: KvCacheWriteArg, qkNorm?: QkNormArg): void;
+  /** out [T, N] = x [T, K] · w [N, K]ᵀ (+ bias [N]) through hipBLASLt/cuBLASLt; out in x's dtype or f32. */
+  gpuMatmul(x: DeviceTensorArg, w: DeviceTensorArg, bias: DeviceTensorArg | null, out: DeviceTensorArg): void;
+  /** Paged attention for mixed prefill/extend/decode batches (the CPU pagedAttention's semantics). */
+  gpuPagedAttention(q: DeviceTensorArg, keyCache: DeviceTensorArg, valueCache: DeviceTensorArg,
+    queryStartLoc: DeviceTensorArg, seqLens: DeviceTensorArg, blockTables: DeviceTensorArg, maxQueryLen: number,
+    maxSeqLen: number, options: DeviceAttentionOptions, out: DeviceTensorArg): void;
   gpuPagedDecodeAttention(q: DeviceTensorArg, keyCache: DeviceTensorArg, valueCache: DeviceTensorArg,
     seqLens: DeviceTensorArg, blockTables: DeviceTensorArg, maxSeqLen: number, options: DeviceAttentionOptions,
     out: DeviceTensorArg): void;

@@ -24,6 +24,7 @@ export function registerServe(program: Command): void {
     .option('--block-size <tokens>', 'tokens per KV-cache block', (v) => parseCount(v))
     .option('--tensor-parallel-size <n>', 'GPUs to split the model over', (v) => parseCount(v), 1)
     .option('--gpu-memory-utilization <fraction>', 'fraction of GPU memory to use (GPU platforms)', parseFraction, 0.9)
+    .option('--enforce-eager', 'GPU platforms: run every step eagerly, capturing no graphs')
     .addOption(new Option('--kv-cache-dtype <dtype>', 'KV-cache data type').choices(KV_CACHE_DTYPES).default('auto'))
     .addOption(new Option('--dtype <dtype>', 'data type of weights and activations').choices(DTYPES).default('auto'))
     .option('--enable-prefix-caching', 'reuse the KV cache of shared prompt prefixes (default)')
@@ -68,6 +69,7 @@ export function toServeOptions(model: string, f: Record<string, unknown>): Serve
     blockSize: (f.blockSize as number | undefined) ?? null,
     tensorParallelSize: f.tensorParallelSize as number,
     gpuMemoryUtilization: f.gpuMemoryUtilization as number,
+    enforceEager: f.enforceEager === true,
     kvCacheDtype: f.kvCacheDtype as string,
     dtype: f.dtype as string,
     enablePrefixCaching: (f.enablePrefixCaching as boolean | undefined) ?? true,

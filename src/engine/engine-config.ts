@@ -7,6 +7,10 @@ export interface EngineOptions {
   blockSize?: number;
   /** `--kv-cache-memory` in bytes (default 4 GiB, capped at what maxNumSeqs full sequences need). */
   kvCacheMemoryBytes?: number | null;
+  /** `--gpu-memory-utilization` (GPU models; default 0.9): the KV cache takes what the rest leaves of it. */
+  gpuMemoryUtilization?: number;
+  /** `--enforce-eager`: GPU models capture no graphs. */
+  enforceEager?: boolean;
   /** `--num-gpu-blocks-override`. */
   numGpuBlocksOverride?: number | null;
   /** `--max-num-batched-tokens` (default 2048). */
@@ -40,13 +44,17 @@ const DEFAULT_KV_CACHE_MEMORY = 4 * 2 ** 30;
 export function resolveEngineConfig(options: EngineOptions, model: {
   maxPositionEmbeddings: number;
   kvCacheBytesPerBlock(blockSize: number): number;
+  /** Device models: the KV-cache budget at a memory utilization (see CausalLM.kvCacheMemoryBudget). */
+  kvCacheMemoryBudget?(utilization: number): number;
 }): EngineConfig {
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
   const maxModelLen = options.maxModelLen ?? model.maxPositionEmbeddings;
   const maxNumSeqs = options.maxNumSeqs ?? 256;
+  const deviceBudget = options.kvCacheMemoryBytes == null && options.numGpuBlocksOverride == null &&
+    model.kvCacheMemoryBudget ? model.kvCacheMemoryBudget(options.gpuMemoryUtilization ?? 0.9) : null;
   let numBlocks = numBlocksForBudget(model.kvCacheBytesPerBlock(blockSize), {
     numBlocksOverride: options.numGpuBlocksOverride,
-    memoryBytes: options.kvCacheMemoryBytes ?? DEFAULT_KV_CACHE_MEMORY,
+    memoryBytes: options.kvCacheMemoryBytes ?? deviceBudget ?? DEFAULT_KV_CACHE_MEMORY,
   });
   if (options.numGpuBlocksOverride == null && options.kvCacheMemoryBytes == null) {
     numBlocks = Math.min(numBlocks, maxNumSeqs * Math.ceil(maxModelLen / blockSize) + 1);

@@ -41,6 +41,7 @@ export class EngineCore {
     const config = resolveEngineConfig(options, {
       maxPositionEmbeddings: model.config.maxPositionEmbeddings,
       kvCacheBytesPerBlock: (bs) => model.kvCacheBytesPerBlock(bs),
+      kvCacheMemoryBudget: model.kvCacheMemoryBudget ? (u) => model.kvCacheMemoryBudget!(u) : undefined,
     });
     model.allocateKvCache(config.numBlocks, config.blockSize);
     // The model's forward reads group 0's block table; further groups (sliding window, latent) come with models that use them.

@@ -18,6 +18,8 @@ export async function createEngineModel(options: LoadEngineModelOptions, engine:
   const { model, files } = await loadCausalLM(options.modelPath, {
     maxNumBatchedTokens: engine.maxNumBatchedTokens,
     maxModelLen: engine.maxModelLen,
+    maxNumSeqs: engine.maxNumSeqs,
+    enforceEager: engine.enforceEager,
     onProgress: options.onProgress,
   });
   return { model, tokenizer: options.skipTokenizer ? null : tokenizerOfModelFiles(files) };

@@ -1,7 +1,10 @@
+import { HipserveError } from '../errors.js';
 import type { ModelConfig } from '../loader/model-config.js';
 import { DeepseekV3ForCausalLM } from './deepseek-v3.js';
 import { glm4MoeVariant } from './glm4-moe.js';
 import { gptOssVariant } from './gpt-oss.js';
+import { isGpuKernelContext } from '../platforms/gpu/gpu-platform.js';
+import { GpuLlamaForCausalLM } from './gpu/gpu-llama.js';
 import { LlamaForCausalLM } from './llama.js';
 import type { LlamaVariant } from './llama-variant.js';
 import { mixtralVariant } from './mixtral.js';
@@ -24,9 +27,19 @@ const LLAMA_FAMILY: Readonly<Record<string, (config: ModelConfig) => LlamaVarian
 export function createModelRegistry(): ModelRegistry {
   const registry = new ModelRegistry();
   for (const [architecture, variant] of Object.entries(LLAMA_FAMILY)) {
-    registry.register(architecture, (context) => new LlamaForCausalLM(context, variant(context.config)));
+    registry.register(architecture, (context) => {
+      const { kernels } = context;
+      return isGpuKernelContext(kernels)
+        ? new GpuLlamaForCausalLM({ ...context, kernels }, variant(context.config))
+        : new LlamaForCausalLM(context, variant(context.config));
+    });
   }
   // Kimi-K2 checkpoints name this architecture too.
-  registry.register('DeepseekV3ForCausalLM', (context) => new DeepseekV3ForCausalLM(context));
+  registry.register('DeepseekV3ForCausalLM', (context) => {
+    if (isGpuKernelContext(context.kernels)) {
+      throw new HipserveError('unsupported', 'DeepseekV3ForCausalLM is not served on the GPU yet; HIPSERVE_DEVICE=cpu runs it on the CPU');
+    }
+    return new DeepseekV3ForCausalLM(context);
+  });
   return registry;
 }

@@ -10,5 +10,9 @@ export interface CausalLMOptions {
   maxNumBatchedTokens?: number;
   /** Longest context served; the RoPE cache covers positions [0, maxModelLen). Default: max_position_embeddings. */
   maxModelLen?: number;
+  /** Most sequences in one step; GPU models capture decode graphs up to it (default 256). */
+  maxNumSeqs?: number;
+  /** GPU: run every step eagerly, capturing no graphs (vLLM's --enforce-eager). */
+  enforceEager?: boolean;
   onProgress?: (progress: LoadProgress) => void;
 }

@@ -29,5 +29,10 @@ export interface CausalLM {
   allocateKvCache(numBlocks: number, blockSize: number): void;
   /** Returns logits [logitsIndices.length, vocabSize], row-major. */
   forward(batch: ForwardBatch): Float32Array;
+  /**
+   * Device models: bytes the KV cache may take so that the process uses at most `utilization` of the device's
+   * memory, after the weights and a profiled worst-case step (`--gpu-memory-utilization`). Absent on the CPU.
+   */
+  kvCacheMemoryBudget?(utilization: number): number;
   dispose(): void;
 }

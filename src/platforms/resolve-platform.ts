@@ -23,11 +23,23 @@ function preference(entry: PluginEntry): number {
 }
 
 /**
- * The platform this process runs on: the one installed platform plugin that activates (returns a Platform), else
+ * HIPSERVE_DEVICE=<name> picks one platform (cpu, cuda, rocm or an installed plugin's) and fails when it does not
+ * activate. Otherwise the platform this process runs on is the one installed platform plugin that activates (returns a Platform), else
  * the first built-in that does. Two activated installed platforms are an error, since neither may silently win.
  */
 export async function resolvePlatform(options: DiscoveryOptions = {}): Promise<Platform> {
-  const entries = discoverPlugins(options).filter((e) => e.group === 'platformPlugins');
+  const wanted = (options.env ?? process.env).HIPSERVE_DEVICE?.trim();
+  const entries = discoverPlugins(options).filter((e) => e.group === 'platformPlugins' && (!wanted || e.name === wanted));
+  if (wanted) {
+    for (const entry of entries) {
+      const platform = await activate(entry);
+      if (platform) return platform;
+    }
+    throw new HipserveError('plugin_error', entries.length === 0
+      ? `HIPSERVE_DEVICE=${wanted} names no platform plugin (built-in: ${BUILT_IN_PLATFORMS.join(', ')})`
+      : `HIPSERVE_DEVICE=${wanted}: that platform is not available here (for cuda/rocm: an addon built with ` +
+        'HIPSERVE_GPU and a visible device)');
+  }
   const activated: { entry: PluginEntry; platform: Platform }[] = [];
   for (const entry of entries.filter((e) => !e.builtIn)) {
     const platform = await activate(entry);

@@ -37,6 +37,8 @@ export function engineOptions(o: ServeOptions): EngineOptions {
   if (o.numGpuBlocksOverride !== null) out.numGpuBlocksOverride = o.numGpuBlocksOverride;
   if (o.kvCacheMemory !== null) out.kvCacheMemoryBytes = o.kvCacheMemory;
   if (o.blockSize !== null) out.blockSize = o.blockSize;
+  out.gpuMemoryUtilization = o.gpuMemoryUtilization;
+  if (o.enforceEager) out.enforceEager = true;
   return out;
 }
 

@@ -47,6 +47,21 @@ describe('platform plugin discovery', () => {
     expect((err as Error).message).toMatch(/fake_gpu.*other_gpu/);
   });
 
+  it('HIPSERVE_DEVICE picks one platform, even a built-in over an installed one', async () => {
+    const root = withApp([FAKE, OTHER]);
+    expect((await resolvePlatform({ appRoot: root, env: { HIPSERVE_DEVICE: 'cpu' } })).name).toBe('cpu');
+    expect((await resolvePlatform({ appRoot: root, env: { HIPSERVE_DEVICE: 'other_gpu' } })).name).toBe('other_gpu');
+  });
+
+  it('HIPSERVE_DEVICE fails clearly when that platform is absent or unknown', async () => {
+    const root = withApp([FAKE]);
+    // The built-in cuda platform activates only with a CUDA addon and a device, which the CPU build never has.
+    await expect(resolvePlatform({ appRoot: root, env: { HIPSERVE_DEVICE: 'cuda' } }))
+      .rejects.toMatchObject({ code: 'plugin_error', message: expect.stringMatching(/cuda.*not available/) });
+    await expect(resolvePlatform({ appRoot: root, env: { HIPSERVE_DEVICE: 'tpu' } }))
+      .rejects.toMatchObject({ code: 'plugin_error', message: expect.stringMatching(/tpu names no platform/) });
+  });
+
   it('HIPSERVE_PLUGINS loads only the named plugins', async () => {
     const root = withApp([FAKE, OTHER]);
     expect((await resolvePlatform({ appRoot: root, env: { HIPSERVE_PLUGINS: 'other_gpu' } })).name).toBe('other_gpu');

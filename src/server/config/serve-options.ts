@@ -12,6 +12,7 @@ export interface ServeOptions {
   readonly blockSize: number | null;
   readonly tensorParallelSize: number;
   readonly gpuMemoryUtilization: number;
+  readonly enforceEager: boolean;
   readonly kvCacheDtype: string;
   readonly dtype: string;
   readonly enablePrefixCaching: boolean;

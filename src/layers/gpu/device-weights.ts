@@ -1,0 +1,82 @@
+import { bf16ToF32, f16ToF32, toBf16Array, toF16Array } from '../../../bindings/half.js';
+import { DeviceTensor } from '../../../bindings/device-tensor.js';
+import type { NativeGpu } from '../../../bindings/gpu.js';
+import { HipserveError } from '../../errors.js';
+import type { WeightSource, WeightTensor } from '../../loader/weights.js';
+import { requireWeight } from '../weight-tensors.js';
+
+export type HalfDType = 'bf16' | 'f16';
+
+/**
+ * Uploads a checkpoint's weights to one device in the model's compute dtype (bf16 or f16): tensors already in it
+ * are copied as stored; f32 and the other half type are converted on the host first. Owns what it uploads.
+ */
+export class DeviceWeights {
+  private readonly owned: DeviceTensor[] = [];
+
+  constructor(
+    private readonly gpu: NativeGpu,
+    readonly source: WeightSource,
+    readonly dtype: HalfDType,
+    readonly device = 0,
+  ) {}
+
+  /** `name` with its shape checked, as one device tensor. */
+  get(name: string, shape: readonly number[]): DeviceTensor {
+    return this.concatRows([name], shape.slice(1), [shape[0]!]);
+  }
+
+  /**
+   * Tensors stacked along their first dimension into one device tensor (merged q/k/v or gate/up projections):
+   * `rows[i]` rows of `trailing` shape each, in order.
+   */
+  concatRows(names: readonly string[], trailing: readonly number[], rows: readonly number[]): DeviceTensor {
+    const rowSize = trailing.reduce((a, b) => a * b, 1);
+    const total = rows.reduce((a, b) => a + b, 0);
+    const t = this.keep(DeviceTensor.empty(this.gpu, this.dtype, [total, ...trailing], this.device));
+    let offset = 0;
+    names.forEach((name, i) => {
+      const w = requireWeight(this.source, name, [rows[i]!, ...trailing]);
+      const bits = this.halfBits(w);
+      if (bits.length > 0) t.data.upload(bits, offset * 2);
+      offset += rows[i]! * rowSize;
+    });
+    return t;
+  }
+
+  /** A new device tensor of the compute dtype from host f32 values (a computed parameter). */
+  fromF32(values: Float32Array, shape: readonly number[]): DeviceTensor {
+    const bits = this.dtype === 'bf16' ? toBf16Array(values) : toF16Array(values);
+    return this.keep(DeviceTensor.upload(this.gpu, this.dtype, shape, bits, this.device));
+  }
+
+  /** Host f32 values uploaded as f32 (tables the kernels read in f32, such as the RoPE cache or sinks). */
+  f32(values: Float32Array, shape: readonly number[]): DeviceTensor {
+    return this.keep(DeviceTensor.upload(this.gpu, 'f32', shape, values, this.device));
+  }
+
+  dispose(): void {
+    for (const t of this.owned.splice(0)) t.dispose();
+  }
+
+  private keep(t: DeviceTensor): DeviceTensor {
+    this.owned.push(t);
+    return t;
+  }
+
+  /** The tensor's values as 16-bit patterns of the compute dtype. */
+  private halfBits(w: WeightTensor): Uint16Array {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    const { buffer, byteOffset } = w.data;
+    if (w.dtype === this.dtype) return new Uint16Array(buffer, byteOffset, n);
+    let values: ArrayLike<number>;
+    if (w.dtype === 'f32') values = new Float32Array(buffer, byteOffset, n);
+    else if (w.dtype === 'bf16' || w.dtype === 'f16') {
+      const convert = w.dtype === 'bf16' ? bf16ToF32 : f16ToF32;
+      values = Float32Array.from(new Uint16Array(buffer, byteOffset, n), convert);
+    } else {
+      throw new HipserveError('unsupported', `${w.name}: weights of dtype ${w.dtype} are not supported on the GPU`);
+    }
+    return this.dtype === 'bf16' ? toBf16Array(values) : toF16Array(values);
+  }
+}
