@@ -43,16 +43,19 @@ export class GpuStepInputBuffer {
     const t = batch.numTokens, n = batch.numSeqs, r = batch.logitsIndices.length;
     const parts = [batch.tokenIds, batch.positions, batch.slotMapping, batch.logitsIndices, batch.queryStartLoc,
       batch.seqLens, batch.blockTables];
+    const size = parts.reduce((a, p) => a + p.length, 0);
+    if (size > this.host.length) {
+      throw new RangeError(`step inputs of ${size} entries exceed the ${this.host.length} the buffer holds`);
+    }
     let offset = 0;
     for (const p of parts) {
       this.host.set(p, offset);
       offset += p.length;
     }
-    const decodeOnly = t === n;
     let maxQueryLen = 1;
     for (let b = 0; b < n; b++) maxQueryLen = Math.max(maxQueryLen, batch.queryStartLoc[b + 1]! - batch.queryStartLoc[b]!);
     this.device.data.upload(this.host.subarray(0, offset));
-    return this.views(t, r, n, { decodeOnly, maxQueryLen, maxSeqLen });
+    return this.views(t, r, n, { decodeOnly: t === n, maxQueryLen, maxSeqLen }, batch.maxBlocksPerSeq);
   }
 
   /**
@@ -74,11 +77,12 @@ export class GpuStepInputBuffer {
     for (let i = 0; i <= size; i++) h[o + i] = i;
     o += size + 1;
     section(batch.seqLens, 1);
-    h.set(batch.blockTables.subarray(0, n * m), o);
-    h.fill(0, o + n * m, o + size * m);
+    const mb = batch.maxBlocksPerSeq, width = Math.min(mb, m);
+    h.fill(0, o, o + size * m);
+    for (let i = 0; i < n; i++) h.set(batch.blockTables.subarray(i * mb, i * mb + width), o + i * m);
     o += size * m;
     this.device.data.upload(h.subarray(0, o));
-    return this.views(size, size, size, { decodeOnly: true, maxQueryLen: 1, maxSeqLen });
+    return this.views(size, size, size, { decodeOnly: true, maxQueryLen: 1, maxSeqLen }, m);
   }
 
   dispose(): void {
@@ -86,7 +90,7 @@ export class GpuStepInputBuffer {
   }
 
   private views(t: number, r: number, n: number,
-    extra: Pick<GpuStepInputs, 'decodeOnly' | 'maxQueryLen' | 'maxSeqLen'>): GpuStepInputs {
+    extra: Pick<GpuStepInputs, 'decodeOnly' | 'maxQueryLen' | 'maxSeqLen'>, maxBlocksPerSeq: number): GpuStepInputs {
     let offset = 0;
     const view = (shape: number[]): DeviceTensorArg => {
       const v = { data: this.device.data, dtype: 'i32' as const, shape, byteOffset: offset * 4 };
@@ -102,7 +106,7 @@ export class GpuStepInputBuffer {
       logitsIndices: view([r]),
       queryStartLoc: view([n + 1]),
       seqLens: view([n]),
-      blockTables: view([n, this.maxBlocksPerSeq]),
+      blockTables: view([n, maxBlocksPerSeq]),
       ...extra,
     };
   }

@@ -1,0 +1,154 @@
+/**
+ * GPU decode benchmark: `node dist/src/bench/gpu-decode.js --model DIR [--batch 1,8,64,256] [--prompt-len 128]
+ * [--steps 64] [--reference summary.json] [--json FILE] [--eager]`.
+ *
+ * Fills `batch` sequences with random prompts, then times `steps` decode steps of all of them (the model's forward
+ * with graphs unless --eager, the logits' copy to the host and a greedy pick per row). Each step must read every
+ * weight once (the embedding table only for the batch's rows) and each sequence's KV cache: that many bytes divided
+ * by the device-to-device copy bandwidth is the step's HBM limit; tokens/s is reported beside it and, with
+ * --reference (written by test/gpu/models/make_gpu_references.py in the same device run), beside the measured copy
+ * bandwidth and transformers' generate on the same weights.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+import { DTYPE_BYTES } from '../../bindings/dtype.js';
+import type { CausalLM, ForwardBatch } from '../models/forward-batch.js';
+import { loadCausalLM } from '../models/load-causal-lm.js';
+import type { WeightSource } from '../loader/weights.js';
+import { median } from './stats.js';
+
+interface Reference {
+  copy_gbps?: number;
+  hf_generate_tok_s?: Record<string, number>;
+}
+
+export interface GpuDecodeRow {
+  batch: number;
+  context: number;
+  stepMs: number;
+  tokensPerSecond: number;
+  bytesPerStep: number;
+  hbmLimitMs: number | null;
+  fractionOfHbmLimit: number | null;
+  hfGenerateTokensPerSecond: number | null;
+}
+
+const BLOCK_SIZE = 16;
+
+function weightBytesPerStep(weights: WeightSource, batch: number, hiddenSize: number): number {
+  let bytes = 0;
+  for (const name of weights.names()) {
+    const w = weights.get(name);
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    // The GPU model stores every weight in bf16/f16; the embedding table is read only at the batch's rows.
+    bytes += name === 'model.embed_tokens.weight' && weights.has('lm_head.weight') ? batch * hiddenSize * 2 : n * 2;
+  }
+  return bytes;
+}
+
+/**
+ * The next `count` tokens of each sequence as one step. Sequences own contiguous blocks: sequence firstSeq + s owns
+ * blocks [1 + (firstSeq + s)·m, …) (block 0 stays unused).
+ */
+function decodeBatch(tokens: Int32Array[], lengths: number[], maxBlocks: number, count: number, firstSeq = 0): ForwardBatch {
+  const n = tokens.length;
+  const numTokens = n * count;
+  const b = { tokenIds: new Int32Array(numTokens), positions: new Int32Array(numTokens), slotMapping: new Int32Array(numTokens),
+    queryStartLoc: new Int32Array(n + 1), seqLens: new Int32Array(n), blockTables: new Int32Array(n * maxBlocks),
+    logitsIndices: new Int32Array(n) };
+  let t = 0;
+  for (let s = 0; s < n; s++) {
+    for (let j = 0; j < maxBlocks; j++) b.blockTables[s * maxBlocks + j] = 1 + (firstSeq + s) * maxBlocks + j;
+    for (let k = 0; k < count; k++, t++) {
+      const p = lengths[s]! + k;
+      b.tokenIds[t] = tokens[s]![p]!;
+      b.positions[t] = p;
+      b.slotMapping[t] = b.blockTables[s * maxBlocks + Math.floor(p / BLOCK_SIZE)]! * BLOCK_SIZE + (p % BLOCK_SIZE);
+    }
+    lengths[s]! += count;
+    b.queryStartLoc[s + 1] = t;
+    b.seqLens[s] = lengths[s]!;
+    b.logitsIndices[s] = t - 1;
+  }
+  return { numTokens, numSeqs: n, maxBlocksPerSeq: maxBlocks, ...b };
+}
+
+function argmaxRows(logits: Float32Array, rows: number, v: number, into: Int32Array): void {
+  for (let r = 0; r < rows; r++) {
+    let best = 0, bestValue = -Infinity;
+    for (let i = r * v, end = i + v; i < end; i++) if (logits[i]! > bestValue) { bestValue = logits[i]!; best = i - r * v; }
+    into[r] = best;
+  }
+}
+
+export function benchDecode(model: CausalLM, weights: WeightSource, batch: number, promptLen: number, steps: number,
+  maxNumBatchedTokens: number, ref: Reference): GpuDecodeRow {
+  const c = model.config, v = c.vocabSize;
+  const maxLen = promptLen + steps + 1;
+  const maxBlocks = Math.ceil(maxLen / BLOCK_SIZE);
+  const tokens = Array.from({ length: batch }, (_, s) =>
+    Int32Array.from({ length: maxLen }, (_, i) => (i === 0 ? 1 : 3 + ((i * 7919 + s * 104729) % (v - 3)))));
+  const lengths = new Array<number>(batch).fill(0);
+  const perStep = Math.max(1, Math.floor(maxNumBatchedTokens / promptLen));
+  for (let s = 0; s < batch; s += perStep) {  // prefill, a few sequences per step
+    const group = tokens.slice(s, s + perStep), glen = lengths.slice(s, s + perStep);
+    model.forward(decodeBatch(group, glen, maxBlocks, promptLen, s));
+    glen.forEach((x, i) => { lengths[s + i] = x; });
+  }
+  const next = new Int32Array(batch);
+  const times: number[] = [];
+  for (let k = 0; k < steps; k++) {
+    const fb = decodeBatch(tokens, lengths, maxBlocks, 1);
+    const t0 = performance.now();
+    const logits = model.forward(fb);
+    argmaxRows(logits, batch, v, next);
+    times.push(performance.now() - t0);
+  }
+  const stepMs = median(times.slice(2));
+  const context = promptLen + steps / 2;
+  const kvBytes = batch * context * c.numHiddenLayers * 2 * c.numKeyValueHeads * c.headDim * 2;
+  const bytesPerStep = weightBytesPerStep(weights, batch, c.hiddenSize) + kvBytes;
+  const hbmLimitMs = ref.copy_gbps ? bytesPerStep / (ref.copy_gbps * 1e6) : null;
+  return {
+    batch, context, stepMs, tokensPerSecond: (batch * 1000) / stepMs, bytesPerStep, hbmLimitMs,
+    fractionOfHbmLimit: hbmLimitMs ? hbmLimitMs / stepMs : null,
+    hfGenerateTokensPerSecond: ref.hf_generate_tok_s?.[String(batch)] ?? null,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: {
+    model: { type: 'string' }, batch: { type: 'string', default: '1,8,64,256' }, 'prompt-len': { type: 'string', default: '128' },
+    steps: { type: 'string', default: '64' }, reference: { type: 'string' }, json: { type: 'string' },
+    eager: { type: 'boolean', default: false },
+  } });
+  if (!values.model) throw new Error('--model DIR is required');
+  const batches = values.batch.split(',').map(Number);
+  const promptLen = Number(values['prompt-len']), steps = Number(values.steps);
+  const ref: Reference = values.reference ? JSON.parse(readFileSync(values.reference, 'utf8')) as Reference : {};
+  const maxNumBatchedTokens = 2048;
+  const t0 = performance.now();
+  const { model, files, platform } = await loadCausalLM(values.model, { maxNumBatchedTokens, maxModelLen: 4096,
+    maxNumSeqs: Math.max(...batches), enforceEager: values.eager });
+  console.log(`loaded ${values.model} on ${platform.name} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const maxBatch = Math.max(...batches);
+  model.allocateKvCache(1 + maxBatch * Math.ceil((promptLen + steps + 1) / BLOCK_SIZE), BLOCK_SIZE);
+  const rows = batches.map((b) => benchDecode(model, files.weights, b, promptLen, steps, maxNumBatchedTokens, ref));
+  console.log(`copy bandwidth ${ref.copy_gbps?.toFixed(0) ?? '?'} GB/s (device-to-device, read + write)` +
+    `${values.eager ? ', eager (no graphs)' : ', decode steps from graphs'}`);
+  console.log('batch  context  step ms   tok/s     GB/step  HBM-limit ms  of limit  HF generate tok/s');
+  for (const r of rows) {
+    console.log(`${String(r.batch).padStart(5)}  ${String(r.context).padStart(7)}  ${r.stepMs.toFixed(3).padStart(7)}  ` +
+      `${r.tokensPerSecond.toFixed(0).padStart(7)}  ${(r.bytesPerStep / 1e9).toFixed(2).padStart(9)}  ` +
+      `${r.hbmLimitMs?.toFixed(3).padStart(12) ?? '           ?'}  ${r.fractionOfHbmLimit ? (100 * r.fractionOfHbmLimit).toFixed(1).padStart(7) + '%' : '       ?'}  ` +
+      `${r.hfGenerateTokensPerSecond?.toFixed(0) ?? '?'}`);
+  }
+  if (values.json) {
+    writeFileSync(values.json, JSON.stringify({ bench: 'gpu-decode', model: values.model, platform: platform.name,
+      eager: values.eager, copyGbps: ref.copy_gbps ?? null, promptLen, steps, rows, dtypeBytes: DTYPE_BYTES.bf16 }, null, 1));
+  }
+  model.dispose();
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) await main();

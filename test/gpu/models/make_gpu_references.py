@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""GPU-machine references for the GPU model tests and the decode benchmark (run by test/gpu/device-run.sh).
+
+    python3 test/gpu/models/make_gpu_references.py OUT_DIR [--big]
+
+Builds random-weight models of the dense architectures with Hugging Face transformers, saves them in bf16
+(safetensors) and records, per prompt, the greedy continuation transformers computes on the GPU in bf16 and, at
+every position, its top-1 token, the top-2 margin and the logits (teacher forcing: the test feeds the same tokens
+and compares only where the margin exceeds bf16 noise). --big adds a Qwen3-8B-shaped and a Llama-3-8B-shaped model
+(16 GB each) and times transformers' generate on the Llama one at batch 1, 8, 64 and 256 beside the measured
+device-to-device copy bandwidth, for the decode benchmark (src/bench/gpu-decode.ts).
+"""
+import json
+import os
+import sys
+import time
+
+import torch
+from transformers import AutoConfig, AutoModelForCausalLM
+
+SMALL = dict(vocab_size=1024, hidden_size=512, intermediate_size=1024, num_hidden_layers=3,
+             num_attention_heads=8, num_key_value_heads=2, max_position_embeddings=4096, rms_norm_eps=1e-5,
+             bos_token_id=1, eos_token_id=2)
+
+MODELS = {
+    "llama": ("llama", dict(tie_word_embeddings=False, head_dim=64, rope_theta=500000.0,
+                            rope_scaling=dict(rope_type="llama3", factor=8.0, low_freq_factor=1.0,
+                                              high_freq_factor=4.0, original_max_position_embeddings=256))),
+    "mistral": ("mistral", dict(tie_word_embeddings=False, sliding_window=48, head_dim=64, rope_theta=10000.0)),
+    "qwen2": ("qwen2", dict(tie_word_embeddings=True, rope_theta=1000000.0, use_sliding_window=False,
+                            rope_scaling=dict(rope_type="yarn", factor=4.0, original_max_position_embeddings=512))),
+    "qwen3": ("qwen3", dict(tie_word_embeddings=False, head_dim=128, rope_theta=1000000.0, use_sliding_window=False)),
+}
+
+BIG = {
+    "qwen3-8b-shaped": ("qwen3", dict(vocab_size=151936, hidden_size=4096, intermediate_size=12288,
+                                      num_hidden_layers=36, num_attention_heads=32, num_key_value_heads=8,
+                                      head_dim=128, max_position_embeddings=40960, rms_norm_eps=1e-6,
+                                      rope_theta=1000000.0, tie_word_embeddings=False, bos_token_id=1,
+                                      eos_token_id=2, use_sliding_window=False)),
+    "llama3-8b-shaped": ("llama", dict(vocab_size=128256, hidden_size=4096, intermediate_size=14336,
+                                       num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8,
+                                       head_dim=128, max_position_embeddings=8192, rms_norm_eps=1e-5,
+                                       rope_theta=500000.0, tie_word_embeddings=False, bos_token_id=1,
+                                       eos_token_id=2)),
+}
+
+
+def spread(model, seed, hidden):
+    """Weights with a larger spread than training init, so greedy choices are more decisive."""
+    gen = torch.Generator(device="cuda").manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() == 1:
+                p.copy_((torch.randn(p.shape, generator=gen, device="cuda") * 0.1 + (0 if "bias" in name else 1)))
+            else:
+                scale = 1.0 if "embed" in name else (4.0 if "lm_head" in name else 1.2) / p.shape[-1] ** 0.5
+                p.copy_(torch.randn(p.shape, generator=gen, device="cuda") * scale)
+
+
+def prompts(vocab, lengths):
+    return [[1] + [(i * 7919 + 13 * n) % (vocab - 3) + 3 for i in range(n - 1)] for n in lengths]
+
+
+def reference(model, prompt, new_tokens):
+    ids = torch.tensor([prompt], device="cuda")
+    with torch.no_grad():
+        out = model.generate(ids, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
+                             pad_token_id=0, eos_token_id=None)
+        full = out[0].tolist()
+        logits = model(out).logits[0].float()  # teacher-forced logits at every position
+    top2 = logits.topk(2, dim=-1)
+    start = len(prompt) - 1
+    rows = list(range(start, len(full) - 1))
+    return dict(prompt=prompt, tokens=full[len(prompt):],
+                top1=[int(top2.indices[r, 0]) for r in rows],
+                margin=[float(top2.values[r, 0] - top2.values[r, 1]) for r in rows],
+                logits_first=logits[start].tolist(), logits_last=logits[rows[-1]].tolist())
+
+
+def build(name, model_type, extra, out_dir, seed, common):
+    config = AutoConfig.for_model(model_type, **{**common, **extra})
+    torch.manual_seed(seed)
+    with torch.device("cuda"):
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16, attn_implementation="sdpa")
+    spread(model, seed, config.hidden_size)
+    model.eval()
+    path = os.path.join(out_dir, name)
+    model.save_pretrained(path, safe_serialization=True, max_shard_size="20GB")
+    return model, config, path
+
+
+def copy_bandwidth():
+    x = torch.empty(2**30, dtype=torch.uint8, device="cuda")
+    y = torch.empty_like(x)
+    for _ in range(3):
+        y.copy_(x)
+    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    s.record()
+    for _ in range(20):
+        y.copy_(x)
+    e.record()
+    torch.cuda.synchronize()
+    return 2 * 2**30 / (s.elapsed_time(e) / 20) / 1e6  # GB/s, read + write
+
+
+def generate_rate(model, batch, prompt_len, new_tokens):
+    ids = torch.randint(3, 1000, (batch, prompt_len), device="cuda")
+    kw = dict(do_sample=False, pad_token_id=0, eos_token_id=None)
+    with torch.no_grad():
+        model.generate(ids, max_new_tokens=4, min_new_tokens=4, **kw)
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        model.generate(ids, max_new_tokens=1, min_new_tokens=1, **kw)
+        torch.cuda.synchronize()
+        t1 = time.perf_counter()
+        model.generate(ids, max_new_tokens=new_tokens + 1, min_new_tokens=new_tokens + 1, **kw)
+        torch.cuda.synchronize()
+        t2 = time.perf_counter()
+    decode_s = (t2 - t1) - (t1 - t0)  # the prefill (and first token) cancels out
+    return batch * new_tokens / decode_s
+
+
+def main(out_dir, big):
+    os.makedirs(out_dir, exist_ok=True)
+    summary = dict(device=torch.cuda.get_device_name(), torch=torch.__version__, models={})
+    for seed, (name, (model_type, extra)) in enumerate(MODELS.items()):
+        model, config, path = build(name, model_type, extra, out_dir, 100 + seed, SMALL)
+        cases = [reference(model, p, 24) for p in prompts(config.vocab_size, (5, 70, 150))]
+        json.dump(dict(cases=cases), open(os.path.join(path, "gpu_reference.json"), "w"))
+        summary["models"][name] = path
+        del model
+    if big:
+        summary["copy_gbps"] = copy_bandwidth()
+        for seed, (name, (model_type, extra)) in enumerate(BIG.items()):
+            model, config, path = build(name, model_type, extra, out_dir, 200 + seed, {})
+            if name.startswith("qwen3"):
+                cases = [reference(model, p, 16) for p in prompts(config.vocab_size, (9, 300))]
+                json.dump(dict(cases=cases), open(os.path.join(path, "gpu_reference.json"), "w"))
+            else:
+                summary["hf_generate_tok_s"] = {str(b): generate_rate(model, b, 128, 32) for b in (1, 8, 64, 256)}
+            summary["models"][name] = path
+            del model
+            torch.cuda.empty_cache()
+    json.dump(summary, open(os.path.join(out_dir, "summary.json"), "w"), indent=1)
+    print(json.dumps({k: v for k, v in summary.items() if k != "models"}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], "--big" in sys.argv)
