@@ -54,6 +54,21 @@ export interface AllocatorStats {
   peakAllocatedBytes: number;
   deviceMallocs: number;
   cacheHits: number;
+  /** Held by graphs' private pools (in use or cached); part of reservedBytes, untouched by emptyCache. */
+  graphPoolBytes: number;
+}
+
+/**
+ * Work recorded once by `gpu.captureGraph` and replayed with one launch. The recorded kernels keep the addresses
+ * they were given: change the contents of their inputs between replays (upload, copyFrom), never the buffers.
+ */
+export interface GpuGraph {
+  readonly device: number;
+  readonly disposed: boolean;
+  /** Enqueues the recorded work on the device's default stream; does not wait. Throws HS_INVALID_ARGUMENT after dispose. */
+  replay(): void;
+  /** Waits for replays in flight and frees the graph; its private memory pool joins the general cache. */
+  dispose(): void;
 }
 
 export interface MemInfo {
@@ -76,15 +91,14 @@ export interface NativeGpu {
   /** Returns every cached (freed) block to the driver. */
   emptyCache(): void;
   readonly DeviceBuffer: new (byteLength: number, device?: number) => DeviceBuffer;
-  /** Records the ops `enqueue` issues on the device's stream into a graph (nothing runs while capturing). */
-  captureGraph(device: number, enqueue: () => void): GpuGraph;
-}
-
-/** A captured sequence of GPU ops, replayed with the device addresses it was captured with. */
-export interface GpuGraph {
-  /** Enqueues the whole graph on the device's stream. */
-  replay(): void;
-  dispose(): void;
+  /**
+   * Records what `record` enqueues on the device's default stream (synchronous `ops` calls, `fill`, `copyFrom`)
+   * into a graph, without running it. Memory allocated meanwhile (DeviceBuffers, op temporaries) comes from a pool
+   * private to the graph, so no later allocation can take an address the graph writes to. Inside `record`, calls
+   * that wait (synchronize, upload, download) throw HS_INVALID_ARGUMENT; if `record` throws, the capture is
+   * discarded and the error rethrown. One capture at a time per device.
+   */
+  captureGraph(device: number, record: () => void): GpuGraph;
 }
 
 /** Per-head RMSNorm of q and k (weights [D]) applied before the rotation (Qwen3, GLM-4.5). */

@@ -4,6 +4,7 @@
 
 #include "args.h"
 #include "coded_call.h"
+#include "gpu/graph.h"
 #include "platform/arch.h"
 #include "platform/gpu_check.h"
 #include "runtime/device.h"
@@ -89,6 +90,7 @@ Napi::Value DeviceBuffer::copy(const Napi::CallbackInfo& info, bool upload) {
     throw_coded(env, "HS_OUT_OF_BOUNDS", std::string(upload ? "upload: " : "download: ") + std::to_string(host.size) +
                                              " bytes at offset " + std::to_string(offset) + " overrun the buffer's " +
                                              std::to_string(byte_length()));
+  check_not_capturing(env, device_, upload ? "DeviceBuffer.upload" : "DeviceBuffer.download");
   uint8_t* device = static_cast<uint8_t*>(data()) + offset;
   coded_call(env, [&] {
     gpu::DeviceGuard guard(device_);

@@ -2,6 +2,7 @@
 
 #include "coded_call.h"
 #include "gpu/device_buffer.h"
+#include "gpu/graph.h"
 #include "platform/arch.h"
 #include "runtime/device.h"
 #include "runtime/device_allocator.h"
@@ -56,6 +57,7 @@ Napi::Value mem_get_info(const Napi::CallbackInfo& info) {
 // Waits for the default stream and the rest of the device, then reports kernel faults raised since the last check.
 Napi::Value synchronize(const Napi::CallbackInfo& info) {
   int device = device_arg(info);
+  check_not_capturing(info.Env(), device, "synchronize");
   coded_call(info.Env(), [&] {
     const gpu::Stream& stream = gpu::default_stream(device);
     stream.synchronize();
@@ -74,6 +76,7 @@ Napi::Value allocator_stats(const Napi::CallbackInfo& info) {
   out.Set("peakAllocatedBytes", static_cast<double>(s.peak_allocated_bytes));
   out.Set("deviceMallocs", static_cast<double>(s.device_mallocs));
   out.Set("cacheHits", static_cast<double>(s.cache_hits));
+  out.Set("graphPoolBytes", static_cast<double>(s.graph_pool_bytes));
   return out;
 }
 
@@ -94,6 +97,7 @@ Napi::Object gpu_module(Napi::Env env) {
   gpu.Set("allocatorStats", Napi::Function::New(env, allocator_stats));
   gpu.Set("emptyCache", Napi::Function::New(env, empty_cache));
   gpu.Set("DeviceBuffer", DeviceBuffer::define(env));
+  gpu.Set("captureGraph", GpuGraph::capture_function(env));
   return gpu;
 }
 
