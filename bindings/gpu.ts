@@ -5,13 +5,23 @@
 import { loadAddon, type AttentionOptions, type NativeAddon } from './addon.js';
 import type { DType } from './dtype.js';
 
-/** Device memory from the caching allocator. Copies wait for the device; `free()` returns it to the cache. */
+/**
+ * Device memory from the caching allocator; `free()` returns it to the cache. Every copy is ordered with the ops on
+ * the device's default stream.
+ */
 export interface DeviceBuffer {
   readonly byteLength: number;
   readonly device: number;
+  /** Copies host bytes in after the work already enqueued, and waits (`src` may change on return). */
   upload(src: ArrayBufferView | ArrayBuffer, byteOffset?: number): void;
+  /**
+   * Waits for the work enqueued so far, copies the bytes out, and throws the coded error (HS_OUT_OF_BOUNDS) of any
+   * kernel fault raised since the last check, so a result a fault produced is not read silently.
+   */
   download(dst: ArrayBufferView | ArrayBuffer, byteOffset?: number): void;
-  /** Sets every byte (to poison an output before a kernel writes it). */
+  /** Enqueues a device-to-device copy from `src` (same device, ranges must not overlap); does not wait. */
+  copyFrom(src: DeviceBuffer, byteLength: number, dstOffset?: number, srcOffset?: number): void;
+  /** Enqueues setting every byte (to poison an output before a kernel writes it); does not wait. */
   fill(byte: number): void;
   free(): void;
 }
@@ -44,26 +54,51 @@ export interface AllocatorStats {
   peakAllocatedBytes: number;
   deviceMallocs: number;
   cacheHits: number;
+  /** Held by graphs' private pools (in use or cached); part of reservedBytes, untouched by emptyCache. */
+  graphPoolBytes: number;
+}
+
+/**
+ * Work recorded once by `gpu.captureGraph` and replayed with one launch. The recorded kernels keep the addresses
+ * they were given: change the contents of their inputs between replays (upload, copyFrom), never the buffers.
+ */
+export interface GpuGraph {
+  readonly device: number;
+  readonly disposed: boolean;
+  /** Enqueues the recorded work on the device's default stream; does not wait. Throws HS_INVALID_ARGUMENT after dispose. */
+  replay(): void;
+  /** Waits for replays in flight and frees the graph; its private memory pool joins the general cache. */
+  dispose(): void;
+}
+
+export interface MemInfo {
+  freeBytes: number;
+  totalBytes: number;
 }
 
 export interface NativeGpu {
   readonly vendor: 'cuda' | 'rocm';
   deviceCount(): number;
   deviceInfo(device: number): DeviceInfo;
+  /** Free and total device memory now (for sizing the KV cache after weights and graphs are in place). */
+  memGetInfo(device: number): MemInfo;
+  /**
+   * Waits for the device's default stream and the rest of the device, then throws the coded error of any kernel
+   * fault (HS_OUT_OF_BOUNDS: an index read from device memory was out of range) raised since the last check.
+   */
   synchronize(device: number): void;
   allocatorStats(device: number): AllocatorStats;
   /** Returns every cached (freed) block to the driver. */
   emptyCache(): void;
   readonly DeviceBuffer: new (byteLength: number, device?: number) => DeviceBuffer;
-  /** Records the ops `enqueue` issues on the device's stream into a graph (nothing runs while capturing). */
-  captureGraph(device: number, enqueue: () => void): GpuGraph;
-}
-
-/** A captured sequence of GPU ops, replayed with the device addresses it was captured with. */
-export interface GpuGraph {
-  /** Enqueues the whole graph on the device's stream. */
-  replay(): void;
-  dispose(): void;
+  /**
+   * Records what `record` enqueues on the device's default stream (synchronous `ops` calls, `fill`, `copyFrom`)
+   * into a graph, without running it. Memory allocated meanwhile (DeviceBuffers, op temporaries) comes from a pool
+   * private to the graph, so no later allocation can take an address the graph writes to. Inside `record`, calls
+   * that wait (synchronize, upload, download) throw HS_INVALID_ARGUMENT; if `record` throws, the capture is
+   * discarded and the error rethrown. One capture at a time per device.
+   */
+  captureGraph(device: number, record: () => void): GpuGraph;
 }
 
 /** Per-head RMSNorm of q and k (weights [D]) applied before the rotation (Qwen3, GLM-4.5). */
@@ -85,7 +120,11 @@ export interface DeviceAttentionOptions extends Omit<AttentionOptions, 'sinks'> 
   sinks?: DeviceTensorArg;
 }
 
-/** The GPU entries; each waits for its kernels, so device faults reject the call that caused them. */
+/**
+ * The GPU entries. Each checks its arguments (bad ones throw at the call) and enqueues its kernels on the device's
+ * default stream without waiting; kernel faults surface at the next `gpu.synchronize` or `DeviceBuffer.download`.
+ * The `opsAsync` twins resolve once the kernels are enqueued.
+ */
 export interface GpuOps {
   gpuRmsNorm(x: DeviceTensorArg, weight: DeviceTensorArg, eps: number, out: DeviceTensorArg): void;
   gpuFusedAddRmsNorm(x: DeviceTensorArg, residual: DeviceTensorArg, weight: DeviceTensorArg, eps: number): void;

@@ -16,6 +16,8 @@ class Stream {
   hipStream_t handle() const { return handle_; }
   int device() const { return device_; }
   void synchronize() const;
+  // Whether a graph capture (runtime/graph.h) is recording this stream now.
+  bool capturing() const;
 
  private:
   hipStream_t handle_ = nullptr;

@@ -21,6 +21,12 @@ Stream::~Stream() {
 
 void Stream::synchronize() const { HS_GPU_CHECK(hipStreamSynchronize(handle_)); }
 
+bool Stream::capturing() const {
+  hipStreamCaptureStatus status = hipStreamCaptureStatusNone;
+  HS_GPU_CHECK(hipStreamIsCapturing(handle_, &status));
+  return status != hipStreamCaptureStatusNone;
+}
+
 Stream& default_stream(int device) {
   static std::array<Stream*, kMaxDevices> streams{};
   static std::mutex mu;

@@ -1,5 +1,6 @@
-// Rough GPU kernel timings (not a test): host clock around calls that each wait for the device, so every figure
-// includes one launch-and-synchronize round trip (about 10-30 µs). Usage: node test/gpu/bench.mjs [addon.node]
+// Rough GPU kernel timings (not a test): host clock around `iters` calls enqueued back to back and one
+// synchronize, so each figure is the mean time per call with launches overlapped (one synchronize round trip,
+// about 10-30 µs, spread over the calls). Usage: node test/gpu/bench.mjs [addon.node]
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -30,14 +31,11 @@ function tensor(dtype, shape, host) {
 
 function time(fn, iters) {
   for (let i = 0; i < 3; i++) fn();
-  const times = [];
-  for (let i = 0; i < iters; i++) {
-    const t0 = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e3);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  gpu.synchronize(0);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < iters; i++) fn();
+  gpu.synchronize(0);
+  return Number(process.hrtime.bigint() - t0) / 1e3 / iters;
 }
 
 const rows = [];

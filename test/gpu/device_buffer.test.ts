@@ -34,6 +34,40 @@ describe.skipIf(noGpu)('the GPU runtime through the addon', () => {
     buf.free();
   });
 
+  it('copies between device buffers in stream order, at offsets', () => {
+    const { gpu } = gpuAddon();
+    const a = new gpu.DeviceBuffer(1000), b = new gpu.DeviceBuffer(600);
+    const data = Uint8Array.from({ length: 1000 }, (_, i) => (i * 13 + 1) & 0xff);
+    a.upload(data);
+    b.fill(0);
+    b.copyFrom(a, 500, 100, 300); // enqueued after the fill, read back after both
+    a.fill(7); // enqueued after the copy: must not reach b
+    const back = new Uint8Array(600);
+    b.download(back);
+    expect(Array.from(back.subarray(0, 100))).toEqual(new Array(100).fill(0));
+    expect(back.subarray(100)).toEqual(data.subarray(300, 800));
+    a.copyFrom(b, 0);
+    const oob = expect.objectContaining({ code: 'HS_OUT_OF_BOUNDS' });
+    const bad = expect.objectContaining({ code: 'HS_INVALID_ARGUMENT' });
+    expect(() => b.copyFrom(a, 501, 100)).toThrow(oob);
+    expect(() => b.copyFrom(a, 100, 0, 901)).toThrow(oob);
+    expect(() => a.copyFrom(a, 100, 50, 0)).toThrow(bad); // overlapping ranges
+    expect(() => a.copyFrom({} as never, 1)).toThrow(bad);
+    expect(() => a.copyFrom(b, -1)).toThrow(bad);
+    b.free();
+    expect(() => a.copyFrom(b, 1)).toThrow(bad);
+    a.free();
+  });
+
+  it('reports free and total device memory', () => {
+    const { gpu } = gpuAddon();
+    const mem = gpu.memGetInfo(0);
+    expect(mem.totalBytes).toBe(gpu.deviceInfo(0).totalBytes);
+    expect(mem.freeBytes).toBeGreaterThan(0);
+    expect(mem.freeBytes).toBeLessThanOrEqual(mem.totalBytes);
+    expect(() => gpu.memGetInfo(-1)).toThrow(expect.objectContaining({ code: 'HS_INVALID_ARGUMENT' }));
+  });
+
   it('rejects copies past the end and use after free', () => {
     const { gpu } = gpuAddon();
     const buf = new gpu.DeviceBuffer(16);

@@ -38,14 +38,18 @@ describe.skipIf(noGpu)('gpuEmbedding', () => {
       });
 
   it('zeroes the row of an out-of-range id and reports HS_OUT_OF_BOUNDS, then works again', () => {
-    const { ops } = gpuAddon();
+    const { ops, gpu } = gpuAddon();
     const vocab = 10, hidden = 16;
     const table = pool.half('bf16', [vocab, hidden], randomF32(vocab * hidden, 1));
     const out = pool.poisoned('bf16', [3, hidden]);
-    expect(() => ops.gpuEmbedding(pool.i32([3], [1, vocab, -1]), table, out)).toThrow(
-      expect.objectContaining({ code: 'HS_OUT_OF_BOUNDS' }));
+    const oob = expect.objectContaining({ code: 'HS_OUT_OF_BOUNDS' });
+    ops.gpuEmbedding(pool.i32([3], [1, vocab, -1]), table, out); // enqueued: the fault shows at the next check
+    expect(() => gpu.synchronize(0)).toThrow(oob);
     expect(Array.from(downloadHalf('bf16', out).subarray(hidden))).toEqual(new Array(2 * hidden).fill(0));
     ops.gpuEmbedding(pool.i32([3], [1, 2, 3]), table, out);
     expect(downloadHalf('bf16', out).every(Number.isFinite)).toBe(true);
+    ops.gpuEmbedding(pool.i32([3], [0, 0, vocab]), table, out);
+    expect(() => downloadHalf('bf16', out)).toThrow(oob); // reading the result reports the fault behind it
+    gpu.synchronize(0);
   });
 });

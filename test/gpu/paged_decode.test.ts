@@ -74,12 +74,16 @@ describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
       gpuAddon().ops.gpuPagedDecodeAttention(q, kc, vc, pool.i32([2], seqLens), pool.i32([2, b.maxBlocks], tables),
         maxSeqLen, { scale: 0.1 }, out);
     const oob = expect.objectContaining({ code: 'HS_OUT_OF_BOUNDS' });
+    const faults = (...args: Parameters<typeof run>) => () => {
+      run(...args);
+      gpuAddon().gpu.synchronize(0);
+    };
     const badTable = b.blockTables.slice();
     badTable[1] = 10_000;
-    expect(() => run([40, 20], badTable, 40)).toThrow(oob);
-    expect(() => run([41, 20], b.blockTables, 40)).toThrow(oob);
-    expect(() => run([0, 20], b.blockTables, 40)).toThrow(oob);
-    run([40, 20], b.blockTables, 40);
+    expect(faults([40, 20], badTable, 40)).toThrow(oob);
+    expect(faults([41, 20], b.blockTables, 40)).toThrow(oob);
+    expect(faults([0, 20], b.blockTables, 40)).toThrow(oob);
+    faults([40, 20], b.blockTables, 40)();
     expect(() => run([40, 20], b.blockTables, 16 * b.maxBlocks + 1)).toThrow(
       expect.objectContaining({ code: 'HS_INVALID_ARGUMENT' }));
   });

@@ -96,7 +96,7 @@ describe.skipIf(noGpu)('gpuRotaryEmbedding with the KV-cache write', () => {
   });
 
   it('reports positions and slots out of range as HS_OUT_OF_BOUNDS', () => {
-    const d = 64, dtype = 'f16', { ops } = gpuAddon();
+    const d = 64, dtype = 'f16', { ops, gpu } = gpuAddon();
     const q = pool.half(dtype, [2, numHeads * d], randomF32(2 * numHeads * d, 50));
     const k = pool.half(dtype, [2, numKvHeads * d], randomF32(2 * numKvHeads * d, 51));
     const cs = pool.f32([maxPosition, d], cosSinCache(maxPosition, d));
@@ -104,9 +104,12 @@ describe.skipIf(noGpu)('gpuRotaryEmbedding with the KV-cache write', () => {
     const cache = (slots: number[]) => ({ value: k, keyCache: pool.poisoned(dtype, cacheShape),
       valueCache: pool.poisoned(dtype, cacheShape), slotMapping: pool.i32([2], slots) });
     const oob = expect.objectContaining({ code: 'HS_OUT_OF_BOUNDS' });
-    expect(() => ops.gpuRotaryEmbedding(pool.i32([2], [0, maxPosition]), q, k, cs, d, true)).toThrow(oob);
-    expect(() => ops.gpuRotaryEmbedding(pool.i32([2], [0, 1]), q, k, cs, d, true, cache([0, numBlocks * blockSize]))).toThrow(oob);
+    ops.gpuRotaryEmbedding(pool.i32([2], [0, maxPosition]), q, k, cs, d, true);
+    expect(() => gpu.synchronize(0)).toThrow(oob);
+    ops.gpuRotaryEmbedding(pool.i32([2], [0, 1]), q, k, cs, d, true, cache([0, numBlocks * blockSize]));
+    expect(() => gpu.synchronize(0)).toThrow(oob);
     ops.gpuRotaryEmbedding(pool.i32([2], [0, 1]), q, k, cs, d, true, cache([0, 1]));
+    gpu.synchronize(0);
     expect(() => ops.gpuRotaryEmbedding(pool.i32([2], [0, 1]), q, k, cs, 48, true)).toThrow(
       expect.objectContaining({ code: 'HS_SHAPE_MISMATCH' }));
   });

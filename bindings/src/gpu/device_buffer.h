@@ -1,5 +1,7 @@
 // DeviceBuffer: device memory JS can hold (from the caching allocator), fill from and copy back to typed arrays.
-// It is the `data` of a device tensor argument (see device_tensor.h).
+// It is the `data` of a device tensor argument (see device_tensor.h). Every copy is ordered on the device's
+// default stream with the ops: upload and download wait for it (the typed array is free to change or to read on
+// return), fill and copyFrom only enqueue.
 #pragma once
 #include <napi.h>
 
@@ -26,6 +28,7 @@ class DeviceBuffer : public Napi::ObjectWrap<DeviceBuffer> {
   Napi::Value upload(const Napi::CallbackInfo& info);    // upload(src, byteOffset = 0)
   Napi::Value download(const Napi::CallbackInfo& info);  // download(dst, byteOffset = 0)
   Napi::Value copy(const Napi::CallbackInfo& info, bool upload);  // upload and download
+  Napi::Value copy_from(const Napi::CallbackInfo& info); // copyFrom(src, byteLength, dstOffset = 0, srcOffset = 0)
   Napi::Value fill(const Napi::CallbackInfo& info);      // fill(byte): every byte set (to poison outputs)
   Napi::Value free(const Napi::CallbackInfo& info);
   Napi::Value get_byte_length(const Napi::CallbackInfo& info);

@@ -2,9 +2,12 @@
 
 #include "coded_call.h"
 #include "gpu/device_buffer.h"
+#include "gpu/graph.h"
 #include "platform/arch.h"
 #include "runtime/device.h"
 #include "runtime/device_allocator.h"
+#include "runtime/kernel_faults.h"
+#include "runtime/stream.h"
 
 namespace hipserve::bind {
 namespace {
@@ -39,9 +42,28 @@ Napi::Value device_info(const Napi::CallbackInfo& info) {
   return out;
 }
 
+Napi::Value mem_get_info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int device = device_arg(info);
+  Napi::Object out = Napi::Object::New(env);
+  coded_call(env, [&] {
+    const gpu::MemoryInfo mem = gpu::memory_info(device);
+    out.Set("freeBytes", static_cast<double>(mem.free_bytes));
+    out.Set("totalBytes", static_cast<double>(mem.total_bytes));
+  });
+  return out;
+}
+
+// Waits for the default stream and the rest of the device, then reports kernel faults raised since the last check.
 Napi::Value synchronize(const Napi::CallbackInfo& info) {
   int device = device_arg(info);
-  coded_call(info.Env(), [&] { gpu::synchronize_device(device); });
+  check_not_capturing(info.Env(), device, "synchronize");
+  coded_call(info.Env(), [&] {
+    const gpu::Stream& stream = gpu::default_stream(device);
+    stream.synchronize();
+    gpu::synchronize_device(device);
+    gpu::check_kernel_faults(device, stream.handle());
+  });
   return info.Env().Undefined();
 }
 
@@ -54,6 +76,7 @@ Napi::Value allocator_stats(const Napi::CallbackInfo& info) {
   out.Set("peakAllocatedBytes", static_cast<double>(s.peak_allocated_bytes));
   out.Set("deviceMallocs", static_cast<double>(s.device_mallocs));
   out.Set("cacheHits", static_cast<double>(s.cache_hits));
+  out.Set("graphPoolBytes", static_cast<double>(s.graph_pool_bytes));
   return out;
 }
 
@@ -69,10 +92,12 @@ Napi::Object gpu_module(Napi::Env env) {
   gpu.Set("vendor", HS_GPU_VENDOR);
   gpu.Set("deviceCount", Napi::Function::New(env, device_count));
   gpu.Set("deviceInfo", Napi::Function::New(env, device_info));
+  gpu.Set("memGetInfo", Napi::Function::New(env, mem_get_info));
   gpu.Set("synchronize", Napi::Function::New(env, synchronize));
   gpu.Set("allocatorStats", Napi::Function::New(env, allocator_stats));
   gpu.Set("emptyCache", Napi::Function::New(env, empty_cache));
   gpu.Set("DeviceBuffer", DeviceBuffer::define(env));
+  gpu.Set("captureGraph", GpuGraph::capture_function(env));
   return gpu;
 }
 

@@ -17,6 +17,9 @@ function hostGpu(): NativeGpu {
       this.bytes.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), byteOffset);
     }
     download(): void {}
+    copyFrom(src: HostBuffer, byteLength: number, dstOffset = 0, srcOffset = 0): void {
+      this.bytes.set(src.bytes.subarray(srcOffset, srcOffset + byteLength), dstOffset);
+    }
     fill(byte: number): void {
       this.bytes.fill(byte);
     }
