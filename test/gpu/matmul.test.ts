@@ -4,7 +4,7 @@ import type { DeviceTensorArg } from '../../bindings/gpu.js';
 import { Tensor } from '../../bindings/tensor.js';
 import { maxViolation, randomF32 } from '../helpers/random.js';
 import {
-  cpu, DevicePool, downloadHalf, gpuAddon, HALF_DTYPES, halfViolation, noGpu, relativeError, roundHalf,
+  cpu, DevicePool, downloadHalf, gpuAddon, HALF_DTYPES, halfRtol, halfViolation, noGpu, relativeError, roundHalf,
   type HalfDType,
 } from './helpers/gpu.js';
 
@@ -50,6 +50,21 @@ describe.skipIf(noGpu)('gpuMatmul (cuBLASLt / hipBLASLt)', () => {
     }
   }
 
+  // Some of cuBLASLt's kernels round the product to the half type before the epilogue adds the bias (seen on an
+  // H200 for bf16 T 128 N 33 K 64 + bias): two roundings, half a unit of the product's magnitude and half a unit
+  // of the result's, where the element-wise check above allows only the second.
+  function checkHalfWithBias(dtype: HalfDType, got: Float32Array, want: Float32Array, bias: Float32Array) {
+    let worst = 0;
+    for (let j = 0; j < want.length; j++) {
+      if (Number.isNaN(got[j]!)) { worst = Infinity; break; }
+      const product = want[j]! - bias[j % bias.length]!;
+      const tol = 1e-3 + halfRtol(dtype) * (Math.abs(want[j]!) + Math.abs(product));
+      worst = Math.max(worst, Math.abs(got[j]! - want[j]!) / tol);
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(relativeError(got, want)).toBeLessThan(dtype === 'bf16' ? 5e-3 : 1e-3);
+  }
+
   for (const { dtype, t, n, k, bias, outF32 } of cases)
     it(`matches the CPU matmul: ${dtype} T ${t} N ${n} K ${k}${bias ? ' + bias' : ''} → ${outF32 ? 'f32' : dtype}`, () => {
       const seed = t * 1000 + n + k;
@@ -61,7 +76,9 @@ describe.skipIf(noGpu)('gpuMatmul (cuBLASLt / hipBLASLt)', () => {
       const db = b === null ? null : outF32 ? pool.f32([n], b) : pool.half(dtype, [n], b);
       gpuAddon().ops.gpuMatmul(pool.half(dtype, [t, k], x), pool.half(dtype, [n, k], w), db, out);
       const got = outF32 ? out.download(new Float32Array(t * n)) : downloadHalf(dtype, out);
-      check(dtype, outF32, got, cpuMatmul(x, w, b, t, n, k));
+      const want = cpuMatmul(x, w, b, t, n, k);
+      if (b !== null && !outF32) checkHalfWithBias(dtype, got, want, b);
+      else check(dtype, outF32, got, want);
     });
 
   it('reads x as a strided column slice of a wider tensor (bf16, 16-byte aligned slice)', () => {
