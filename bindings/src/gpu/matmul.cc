@@ -7,8 +7,8 @@
 
 namespace hipserve::bind {
 
-// gpuMatmul(x, w, bias | null, out). The first call on a device makes its BLAS handle and workspace (eagerly:
-// the bindings never run inside a graph capture).
+// gpuMatmul(x, w, bias | null, out). The first call on a device makes its BLAS handle and workspace, which cannot
+// happen inside a graph capture (HS_INVALID_ARGUMENT): run one eager step before capturing.
 static PreparedCall prepare_gpu_matmul(Args& a) {
   TensorView x = device_tensor(a, 0, "x"), w = device_tensor(a, 1, "w");
   std::optional<TensorView> bias = optional_device_tensor(a, 2, "bias");
