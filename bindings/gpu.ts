@@ -101,7 +101,10 @@ export interface NativeGpu {
   captureGraph(device: number, record: () => void): GpuGraph;
 }
 
-/** Per-head RMSNorm of q and k (weights [D]) applied before the rotation (Qwen3, GLM-4.5). */
+/**
+ * Per-head RMSNorm of q and k (weights [D]) applied before the rotation (Qwen3, GLM-4.5), in the rotary kernel's
+ * pass: each head's D values become x / sqrt(mean(x²) + eps) * weight, rounded to q's dtype; weights in q's dtype.
+ */
 export interface QkNormArg {
   q: DeviceTensorArg;
   k: DeviceTensorArg;

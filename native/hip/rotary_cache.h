@@ -8,6 +8,11 @@
 //   block_size, Hk, D] at slot_mapping[T] (i32, slot = block * block_size + offset; a negative slot skips the
 //   token, as for padding). q, k, v and the caches share one dtype, bf16 or f16.
 //
+//   With a QkNorm (Qwen3, GLM-4.5), each head's D values of q and of k are first RMS-normalized in the same pass:
+//   x / sqrt(mean(x²) + eps) * weight, weights [D] in q's dtype shared by all heads, rounded to the dtype, exactly
+//   what rms_norm over q, k viewed as [T*H, D] rows and then this op would give; the whole head (the unrotated
+//   tail too) is written back, and k's to the cache.
+//
 // Out-of-range positions (the token is left as is) and slots (not cached) raise kernel faults.
 #pragma once
 #include <cstdint>
@@ -43,6 +48,10 @@ struct RotaryCacheArgs {
   int64_t block_size;
   int64_t num_slots;
   int32_t* fault;
+  // The per-head RMSNorm; q_norm_weight == nullptr skips it.
+  const T* q_norm_weight = nullptr;
+  const T* k_norm_weight = nullptr;
+  float norm_eps = 0.0f;
 };
 
 template <typename T>
@@ -55,8 +64,14 @@ struct KvCacheWrite {
   const TensorView& slot_mapping; // [T] i32
 };
 
+struct QkNorm {
+  const TensorView& q_weight;  // [D]
+  const TensorView& k_weight;  // [D]
+  float eps;
+};
+
 void rotary_embedding(const TensorView& positions, const TensorView& q, const TensorView& k,
                       const TensorView& cos_sin_cache, int64_t head_size, bool is_neox, const KvCacheWrite* cache,
-                      hipStream_t stream);
+                      const QkNorm* qk_norm, hipStream_t stream);
 
 }  // namespace hipserve::gpu

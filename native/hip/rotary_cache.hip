@@ -1,9 +1,11 @@
 #include "hip/rotary_cache.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "hip/checks.h"
 #include "hip/dtypes.h"
+#include "hip/reduce.h"
 #include "platform/gpu_check.h"
 #include "runtime/device.h"
 #include "runtime/kernel_faults.h"
@@ -17,10 +19,33 @@ __device__ __forceinline__ int2 pair_of(int j, int half) {
   return kNeox ? make_int2(j, j + half) : make_int2(2 * j, 2 * j + 1);
 }
 
-// One block per token: rotate q's heads, rotate k's heads (writing each rotated pair to the cache too), then
-// copy k's unrotated tail and v into the cache.
-template <typename T, bool kNeox>
+// inv_rms[h] = 1 / sqrt(mean(x[h, :]²) + eps) for each of the heads of one token's row, one wave per head.
+template <typename T>
+__device__ void head_inv_rms(const T* x, int heads, int d, float eps, float* inv_rms) {
+  const int wave = threadIdx.x / HS_WAVE_SIZE, lane = threadIdx.x % HS_WAVE_SIZE;
+  for (int h = wave; h < heads; h += blockDim.x / HS_WAVE_SIZE) {
+    float sum_sq = 0.0f;
+    for (int e = lane; e < d; e += HS_WAVE_SIZE) {
+      const float v = to_float(x[h * d + e]);
+      sum_sq += v * v;
+    }
+    sum_sq = group_sum(sum_sq);
+    if (lane == 0) inv_rms[h] = rsqrtf(sum_sq / static_cast<float>(d) + eps);
+  }
+}
+
+// Element e of a head as the rotation reads it: normalized and rounded to T first when kNorm.
+template <typename T, bool kNorm>
+__device__ __forceinline__ float head_value(const T* head, int e, float inv_rms, const T* weight) {
+  const float v = to_float(head[e]);
+  return kNorm ? round_to<T>(v * inv_rms * to_float(weight[e])) : v;
+}
+
+// One block per token: (normalize q's and k's heads,) rotate q's heads, rotate k's heads (writing each rotated
+// pair to the cache too), then k's unrotated tail (normalized in place) and v to the cache.
+template <typename T, bool kNeox, bool kNorm>
 __global__ void rotary_cache_kernel(RotaryCacheArgs<T> a) {
+  extern __shared__ float inv_rms[];  // kNorm: [q_heads] then [k_heads]
   const int64_t t = blockIdx.x;
   const int32_t pos = a.positions[t];
   if (pos < 0 || pos >= a.max_position) {
@@ -31,14 +56,29 @@ __global__ void rotary_cache_kernel(RotaryCacheArgs<T> a) {
   const float* cos = a.cos_sin + pos * a.cos_sin_stride;
   const float* sin = cos + half;
   T* q = a.q + t * a.q_stride;
+  T* k = a.k + t * a.k_stride;
+  const float* q_inv = inv_rms;
+  const float* k_inv = inv_rms + a.q_heads;
+  if (kNorm) {
+    head_inv_rms(q, a.q_heads, d, a.norm_eps, inv_rms);
+    head_inv_rms(k, a.k_heads, d, a.norm_eps, inv_rms + a.q_heads);
+    __syncthreads();
+  }
   for (int i = threadIdx.x; i < a.q_heads * half; i += blockDim.x) {
     const int h = i / half, j = i % half;
     const int2 p = pair_of<kNeox>(j, half);
     T* x = q + h * d;
-    const float x0 = to_float(x[p.x]), x1 = to_float(x[p.y]);
+    const float x0 = head_value<T, kNorm>(x, p.x, kNorm ? q_inv[h] : 1.0f, a.q_norm_weight);
+    const float x1 = head_value<T, kNorm>(x, p.y, kNorm ? q_inv[h] : 1.0f, a.q_norm_weight);
     x[p.x] = from_float<T>(x0 * cos[j] - x1 * sin[j]);
     x[p.y] = from_float<T>(x1 * cos[j] + x0 * sin[j]);
   }
+  const int tail = d - a.rot_dim;
+  if (kNorm && tail > 0)
+    for (int i = threadIdx.x; i < a.q_heads * tail; i += blockDim.x) {
+      const int h = i / tail, e = a.rot_dim + i % tail;
+      q[h * d + e] = from_float<T>(head_value<T, true>(q + h * d, e, q_inv[h], a.q_norm_weight));
+    }
   int64_t slot = -1;
   if (a.key_cache != nullptr) {
     slot = a.slot_mapping[t];
@@ -49,12 +89,12 @@ __global__ void rotary_cache_kernel(RotaryCacheArgs<T> a) {
   }
   const int64_t cache_token = slot < 0 ? 0 : (slot / a.block_size) * a.cache_block_stride +
                                                  (slot % a.block_size) * a.cache_offset_stride;
-  T* k = a.k + t * a.k_stride;
   for (int i = threadIdx.x; i < a.k_heads * half; i += blockDim.x) {
     const int h = i / half, j = i % half;
     const int2 p = pair_of<kNeox>(j, half);
     T* x = k + h * d;
-    const float x0 = to_float(x[p.x]), x1 = to_float(x[p.y]);
+    const float x0 = head_value<T, kNorm>(x, p.x, kNorm ? k_inv[h] : 1.0f, a.k_norm_weight);
+    const float x1 = head_value<T, kNorm>(x, p.y, kNorm ? k_inv[h] : 1.0f, a.k_norm_weight);
     const T y0 = from_float<T>(x0 * cos[j] - x1 * sin[j]), y1 = from_float<T>(x1 * cos[j] + x0 * sin[j]);
     x[p.x] = y0;
     x[p.y] = y1;
@@ -64,15 +104,25 @@ __global__ void rotary_cache_kernel(RotaryCacheArgs<T> a) {
       c[p.y] = y1;
     }
   }
-  if (slot < 0) return;
+  if (slot < 0 && !(kNorm && tail > 0)) return;
   const T* v = a.v + t * a.v_stride;
   for (int i = threadIdx.x; i < a.k_heads * d; i += blockDim.x) {
     const int h = i / d, e = i % d;
     const int64_t c = cache_token + h * a.cache_head_stride + e;
-    if (e >= a.rot_dim) a.key_cache[c] = k[h * d + e];
-    a.value_cache[c] = v[h * d + e];
+    if (e >= a.rot_dim) {
+      T y = k[h * d + e];
+      if (kNorm) {
+        y = from_float<T>(head_value<T, true>(k + h * d, e, k_inv[h], a.k_norm_weight));
+        k[h * d + e] = y;
+      }
+      if (slot >= 0) a.key_cache[c] = y;
+    }
+    if (slot >= 0) a.value_cache[c] = v[h * d + e];
   }
 }
+
+// One f32 per head of shared memory (8 KiB).
+constexpr int64_t kMaxNormHeads = 2048;
 
 void check_cache(const KvCacheWrite& c, const TensorView& k, int device, int64_t head_size) {
   const int64_t tokens = k.size(0), kv_heads = k.size(1) / head_size;
@@ -94,14 +144,29 @@ void check_cache(const KvCacheWrite& c, const TensorView& k, int device, int64_t
   HS_CHECK(c.key_cache.size(0) > 0 && c.key_cache.size(1) > 0, empty_batch, "key_cache: no blocks");
 }
 
+void check_qk_norm(const QkNorm& n, const TensorView& q, const TensorView& k, int device, int64_t head_size) {
+  check_device_rows(n.q_weight, "q_norm_weight", device, 1, {q.dtype});
+  check_device_rows(n.k_weight, "k_norm_weight", device, 1, {q.dtype});
+  check_dim(n.q_weight, "q_norm_weight", 0, head_size);
+  check_dim(n.k_weight, "k_norm_weight", 0, head_size);
+  HS_CHECK(std::isfinite(n.eps) && n.eps >= 0.0f, invalid_argument, "qk_norm: eps must be finite and >= 0");
+  const int64_t heads = (q.size(1) + k.size(1)) / head_size;
+  HS_CHECK(heads <= kMaxNormHeads, invalid_argument,
+           "qk_norm: " << heads << " q and k heads per token, at most " << kMaxNormHeads);
+}
+
 }  // namespace
 
 template <typename T>
 void rotary_cache_launch(const RotaryCacheArgs<T>& args, hipStream_t stream) {
   const int work = std::max(args.q_heads, args.k_heads) * args.head_size / 2;
+  // Threads in multiples of 64, a whole number of waves on every device.
   const int threads = std::clamp((work + 63) / 64 * 64, 64, 512);
-  auto kernel = args.is_neox ? rotary_cache_kernel<T, true> : rotary_cache_kernel<T, false>;
-  kernel<<<static_cast<unsigned>(args.tokens), threads, 0, stream>>>(args);
+  const bool norm = args.q_norm_weight != nullptr;
+  auto kernel = args.is_neox ? (norm ? rotary_cache_kernel<T, true, true> : rotary_cache_kernel<T, true, false>)
+                             : (norm ? rotary_cache_kernel<T, false, true> : rotary_cache_kernel<T, false, false>);
+  const size_t shared = norm ? (args.q_heads + args.k_heads) * sizeof(float) : 0;
+  kernel<<<static_cast<unsigned>(args.tokens), threads, shared, stream>>>(args);
   HS_GPU_CHECK_LAUNCH();
 }
 
@@ -110,7 +175,7 @@ template void rotary_cache_launch<f16>(const RotaryCacheArgs<f16>&, hipStream_t)
 
 void rotary_embedding(const TensorView& positions, const TensorView& q, const TensorView& k,
                       const TensorView& cos_sin_cache, int64_t head_size, bool is_neox, const KvCacheWrite* cache,
-                      hipStream_t stream) {
+                      const QkNorm* qk_norm, hipStream_t stream) {
   const int device = q.device_index;
   check_device_rows(q, "q", device, 2, {DType::bf16, DType::f16});
   check_device_rows(k, "k", device, 2, {q.dtype});
@@ -133,6 +198,7 @@ void rotary_embedding(const TensorView& positions, const TensorView& q, const Te
            "cos_sin_cache: rot_dim " << rot_dim << " must be even, > 0 and at most head_size " << head_size);
   HS_CHECK(cos_sin_cache.size(0) > 0, empty_batch, "cos_sin_cache: no positions");
   if (cache != nullptr) check_cache(*cache, k, device, head_size);
+  if (qk_norm != nullptr) check_qk_norm(*qk_norm, q, k, device, head_size);
   DeviceGuard guard(device);
   int32_t* fault = kernel_fault_word(device);
   dispatch_half(q.dtype, [&](auto tag) {
@@ -155,6 +221,11 @@ void rotary_embedding(const TensorView& positions, const TensorView& q, const Te
       args.slot_mapping = cache->slot_mapping.ptr<int32_t>();
       args.block_size = kc.size(1);
       args.num_slots = kc.size(0) * kc.size(1);
+    }
+    if (qk_norm != nullptr) {
+      args.q_norm_weight = qk_norm->q_weight.ptr<T>();
+      args.k_norm_weight = qk_norm->k_weight.ptr<T>();
+      args.norm_eps = qk_norm->eps;
     }
     rotary_cache_launch<T>(args, stream);
   });

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Tensor } from '../../bindings/tensor.js';
 import { randomF32, rng } from '../helpers/random.js';
 import {
-  cpu, DevicePool, downloadHalf, gpuAddon, HALF_DTYPES, halfViolation, noGpu, roundHalf, type HalfDType,
+  cpu, DevicePool, downloadHalf, gpuAddon, HALF_DTYPES, halfRtol, halfViolation, noGpu, relativeError, roundHalf,
+  type HalfDType,
 } from './helpers/gpu.js';
 
 /** [maxPosition, rotDim]: cos(p·θ_i) then sin(p·θ_i), θ_i = base^(-2i/rotDim). */
@@ -112,5 +113,86 @@ describe.skipIf(noGpu)('gpuRotaryEmbedding with the KV-cache write', () => {
     gpu.synchronize(0);
     expect(() => ops.gpuRotaryEmbedding(pool.i32([2], [0, 1]), q, k, cs, 48, true)).toThrow(
       expect.objectContaining({ code: 'HS_SHAPE_MISMATCH' }));
+  });
+});
+
+describe.skipIf(noGpu)('gpuRotaryEmbedding with the per-head q/k RMSNorm (Qwen3, GLM-4.5)', () => {
+  const pool = new DevicePool();
+  afterEach(() => pool.dispose());
+
+  const tokens = 5, numHeads = 6, numKvHeads = 2, blockSize = 16, numBlocks = 2, maxPosition = 256, eps = 1e-6;
+
+  /** CPU rmsNorm over [rows * heads, d], rounded to the half type as the unfused GPU path would store it. */
+  function cpuHeadNorm(dtype: HalfDType, x: Float32Array, weight: Float32Array, d: number): Float32Array {
+    const out = Tensor.f32([x.length / d, d]);
+    cpu.rmsNorm(Tensor.f32([x.length / d, d], x), Tensor.f32([d], weight), eps, out);
+    return roundHalf(dtype, out.data);
+  }
+
+  // The intermediate rounding of the normalized value may differ by one unit where the CPU's and the GPU's f32
+  // norms straddle a rounding boundary; atol covers one unit of a normalized value (|x| < 4).
+  function expectClose(dtype: HalfDType, got: Float32Array, want: ArrayLike<number>) {
+    expect(halfViolation(dtype, got, want, 8 * halfRtol(dtype))).toBeLessThanOrEqual(1);
+    expect(relativeError(got, want)).toBeLessThan(dtype === 'bf16' ? 5e-3 : 1e-3);
+  }
+
+  const cases = [
+    { dtype: 'bf16', isNeox: true, d: 128, rotDim: 128, withCache: true },
+    { dtype: 'f16', isNeox: false, d: 80, rotDim: 32, withCache: true }, // partial rotary: the tail is normalized too
+    { dtype: 'f16', isNeox: true, d: 64, rotDim: 64, withCache: false },
+    { dtype: 'bf16', isNeox: true, d: 128, rotDim: 64, withCache: false },
+  ] as const;
+  for (const { dtype, isNeox, d, rotDim, withCache } of cases)
+    it(`matches rmsNorm per head + rotaryEmbedding${withCache ? ' + reshapeAndCache' : ''} on the CPU (${dtype}, ${isNeox ? 'neox' : 'gpt-j'}, D ${d}, rot ${rotDim})`, () => {
+      const seed = 100 + d + rotDim;
+      const q = roundHalf(dtype, randomF32(tokens * numHeads * d, seed, 3));
+      const k = roundHalf(dtype, randomF32(tokens * numKvHeads * d, seed + 1, 3));
+      const v = roundHalf(dtype, randomF32(tokens * numKvHeads * d, seed + 2));
+      const qw = roundHalf(dtype, randomF32(d, seed + 3).map((x) => 1 + 0.5 * x));
+      const kw = roundHalf(dtype, randomF32(d, seed + 4).map((x) => 1 + 0.5 * x));
+      const r = rng(seed + 5);
+      const positions = Int32Array.from({ length: tokens }, () => Math.floor(r() * maxPosition));
+      const slots = distinctSlots(tokens, numBlocks * blockSize, seed + 6);
+      slots[1] = -1; // padding: not cached, still normalized and rotated
+      const cs = cosSinCache(maxPosition, rotDim);
+      const cacheShape = [numBlocks, blockSize, numKvHeads, d];
+      const cacheSize = numBlocks * blockSize * numKvHeads * d;
+      const keyCache = roundHalf(dtype, randomF32(cacheSize, seed + 7)), valueCache = roundHalf(dtype, randomF32(cacheSize, seed + 8));
+
+      const dq = pool.half(dtype, [tokens, numHeads * d], q), dk = pool.half(dtype, [tokens, numKvHeads * d], k);
+      const dkc = pool.half(dtype, cacheShape, keyCache), dvc = pool.half(dtype, cacheShape, valueCache);
+      const cache = withCache ? { value: pool.half(dtype, [tokens, numKvHeads * d], v), keyCache: dkc, valueCache: dvc,
+        slotMapping: pool.i32([tokens], slots) } : undefined;
+      gpuAddon().ops.gpuRotaryEmbedding(pool.i32([tokens], positions), dq, dk, pool.f32([maxPosition, rotDim], cs), d,
+        isNeox, cache, { q: pool.half(dtype, [d], qw), k: pool.half(dtype, [d], kw), eps });
+
+      const cq = Tensor.f32([tokens, numHeads * d], cpuHeadNorm(dtype, q, qw, d));
+      const ck = Tensor.f32([tokens, numKvHeads * d], cpuHeadNorm(dtype, k, kw, d));
+      cpu.rotaryEmbedding(Tensor.i32([tokens], positions), cq, ck, Tensor.f32([maxPosition, rotDim], cs), d, isNeox);
+      expectClose(dtype, downloadHalf(dtype, dq), cq.data);
+      expectClose(dtype, downloadHalf(dtype, dk), ck.data);
+      if (!withCache) return;
+      const ckc = Tensor.f32(cacheShape, keyCache), cvc = Tensor.f32(cacheShape, valueCache);
+      cpu.reshapeAndCache(ck.reshape([tokens, numKvHeads, d]), Tensor.f32([tokens, numKvHeads, d], v), ckc, cvc,
+        Tensor.i32([tokens], slots));
+      expectClose(dtype, downloadHalf(dtype, dkc), ckc.data);
+      expect(downloadHalf(dtype, dvc)).toEqual(cvc.data);
+    });
+
+  it('rejects bad norm weights and eps with coded errors', () => {
+    const d = 64, dtype = 'bf16', { ops } = gpuAddon();
+    const q = pool.half(dtype, [2, numHeads * d], randomF32(2 * numHeads * d, 60));
+    const k = pool.half(dtype, [2, numKvHeads * d], randomF32(2 * numKvHeads * d, 61));
+    const cs = pool.f32([maxPosition, d], cosSinCache(maxPosition, d)), pos = pool.i32([2], [0, 1]);
+    const w = pool.half(dtype, [d], randomF32(d, 62));
+    const call = (qkNorm: Parameters<typeof ops.gpuRotaryEmbedding>[7]) =>
+      () => ops.gpuRotaryEmbedding(pos, q, k, cs, d, true, undefined, qkNorm);
+    const code = (c: string) => expect.objectContaining({ code: c });
+    expect(call({ q: w, k: pool.half(dtype, [d + 2], randomF32(d + 2, 63)), eps })).toThrow(code('HS_SHAPE_MISMATCH'));
+    expect(call({ q: pool.half('f16', [d], randomF32(d, 64)), k: w, eps })).toThrow(code('HS_DTYPE_MISMATCH'));
+    expect(call({ q: w, k: w, eps: -1 })).toThrow(code('HS_INVALID_ARGUMENT'));
+    expect(call({ q: w } as never)).toThrow(code('HS_INVALID_ARGUMENT'));
+    call({ q: w, k: w, eps })();
+    gpuAddon().gpu.synchronize(0);
   });
 });

@@ -1,0 +1,223 @@
+// First, before anything includes platform/gpu.h: it maps the BLAS names only for a file that asks.
+#define HS_GPU_BLASLT 1
+#include "runtime/blas.h"
+
+#include <array>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <tuple>
+
+#include "hip/checks.h"
+#include "platform/arch.h"
+#include "platform/gpu_check.h"
+#include "runtime/device.h"
+
+namespace hipserve::gpu {
+namespace {
+
+constexpr uint64_t kWorkspaceBytes = uint64_t{32} << 20;
+
+[[noreturn]] void throw_blas_error(hipblasStatus_t status, const char* call) {
+  std::ostringstream os;
+  os << call << " failed with BLAS status " << static_cast<int>(status);
+  throw Error(ErrorCode::device_error, os.str());
+}
+
+#define HS_BLAS_CHECK(call)                                                          \
+  do {                                                                               \
+    hipblasStatus_t hs_blas_status_ = (call);                                        \
+    if (hs_blas_status_ != HIPBLAS_STATUS_SUCCESS) throw_blas_error(hs_blas_status_, #call); \
+  } while (0)
+
+// Owns one of the library's descriptors.
+template <typename Handle, hipblasStatus_t (*kDestroy)(Handle)>
+class Descriptor {
+ public:
+  Descriptor() = default;
+  ~Descriptor() {
+    if (handle_ != nullptr) (void)kDestroy(handle_);
+  }
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  Handle* out() { return &handle_; }
+  Handle get() const { return handle_; }
+
+ private:
+  Handle handle_ = nullptr;
+};
+
+using MatmulDesc = Descriptor<hipblasLtMatmulDesc_t, hipblasLtMatmulDescDestroy>;
+using Layout = Descriptor<hipblasLtMatrixLayout_t, hipblasLtMatrixLayoutDestroy>;
+using Preference = Descriptor<hipblasLtMatmulPreference_t, hipblasLtMatmulPreferenceDestroy>;
+
+template <typename V>
+void set_attribute(hipblasLtMatmulDesc_t desc, hipblasLtMatmulDescAttributes_t attr, const V& value) {
+  HS_BLAS_CHECK(hipblasLtMatmulDescSetAttribute(desc, attr, &value, sizeof(value)));
+}
+
+template <typename V>
+void set_preference(hipblasLtMatmulPreference_t pref, hipblasLtMatmulPreferenceAttributes_t attr,
+                    const V& value) {
+  HS_BLAS_CHECK(hipblasLtMatmulPreferenceSetAttribute(pref, attr, &value, sizeof(value)));
+}
+
+hipDataType blas_type(DType dtype) {
+  return dtype == DType::bf16 ? HIP_R_16BF : dtype == DType::f16 ? HIP_R_16F : HIP_R_32F;
+}
+
+// The largest power of two (at most 256, the library's default assumption) dividing the address.
+uint32_t alignment(const void* p) {
+  const auto address = reinterpret_cast<uintptr_t>(p);
+  uint32_t bytes = 256;
+  while (bytes > 1 && address % bytes != 0) bytes /= 2;
+  return bytes;
+}
+
+// Everything the heuristic's choice depends on.
+struct PlanKey {
+  int64_t tokens, n, k, x_ld, w_ld, out_ld;
+  DType in_dtype, out_dtype;
+  bool bias;
+  uint32_t x_align, w_align, out_align, bias_align;
+
+  auto tie() const {
+    return std::tie(tokens, n, k, x_ld, w_ld, out_ld, in_dtype, out_dtype, bias, x_align, w_align, out_align,
+                    bias_align);
+  }
+  bool operator<(const PlanKey& o) const { return tie() < o.tie(); }
+};
+
+struct BlasContext {
+  hipblasLtHandle_t handle = nullptr;
+  void* workspace = nullptr;
+  std::mutex mu;  // guards algos
+  std::map<PlanKey, hipblasLtMatmulAlgo_t> algos;
+};
+
+std::mutex contexts_mu;
+std::array<BlasContext*, kMaxDevices> contexts{};  // kept until exit, like the default streams
+
+BlasContext* find_context(int device) {
+  std::lock_guard<std::mutex> lock(contexts_mu);
+  return contexts[device];
+}
+
+BlasContext& context_for(int device, hipStream_t stream) {
+  if (BlasContext* ctx = find_context(device)) return *ctx;
+  hipStreamCaptureStatus capture = hipStreamCaptureStatusNone;
+  HS_GPU_CHECK(hipStreamIsCapturing(stream, &capture));
+  HS_CHECK(capture == hipStreamCaptureStatusNone, invalid_argument,
+           "matmul: the BLAS handle and workspace of device "
+               << device << " cannot be made during a graph capture; call gpu::blas_init(" << device
+               << ") before capturing");
+  blas_init(device);
+  return *find_context(device);
+}
+
+// The T×N (column-major) problem the row-major out = x · wᵀ is:
+//   D[N, T] (ld out_ld) = op(A)[N, K] · B[K, T] with A = w as a K×N column-major matrix (ld w_ld), transposed,
+//   B = x as a K×T column-major matrix (ld x_ld), and the bias (length N = D's rows) added by the epilogue.
+struct Problem {
+  MatmulDesc op;
+  Layout a, b, d;
+};
+
+void describe(Problem& p, const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& out) {
+  HS_BLAS_CHECK(hipblasLtMatmulDescCreate(p.op.out(), HIPBLAS_COMPUTE_32F, HIP_R_32F));
+  set_attribute(p.op.get(), HIPBLASLT_MATMUL_DESC_TRANSA, HIPBLAS_OP_T);
+  set_attribute(p.op.get(), HIPBLASLT_MATMUL_DESC_TRANSB, HIPBLAS_OP_N);
+  if (bias != nullptr) {
+    set_attribute(p.op.get(), HIPBLASLT_MATMUL_DESC_EPILOGUE, HIPBLASLT_EPILOGUE_BIAS);
+    set_attribute(p.op.get(), HIPBLASLT_MATMUL_DESC_BIAS_POINTER, bias->data);
+    set_attribute(p.op.get(), HIPBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, static_cast<int32_t>(blas_type(bias->dtype)));
+  }
+  const uint64_t tokens = x.size(0), n = w.size(0), k = x.size(1);
+  HS_BLAS_CHECK(hipblasLtMatrixLayoutCreate(p.a.out(), blas_type(w.dtype), k, n, w.stride(0)));
+  HS_BLAS_CHECK(hipblasLtMatrixLayoutCreate(p.b.out(), blas_type(x.dtype), k, tokens, x.stride(0)));
+  HS_BLAS_CHECK(hipblasLtMatrixLayoutCreate(p.d.out(), blas_type(out.dtype), n, tokens, out.stride(0)));
+}
+
+hipblasLtMatmulAlgo_t choose_algo(BlasContext& ctx, const PlanKey& key, const Problem& p) {
+  std::lock_guard<std::mutex> lock(ctx.mu);
+  if (auto it = ctx.algos.find(key); it != ctx.algos.end()) return it->second;
+  Preference pref;
+  HS_BLAS_CHECK(hipblasLtMatmulPreferenceCreate(pref.out()));
+  set_preference(pref.get(), HIPBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, kWorkspaceBytes);
+#if defined(HS_BLASLT_ALIGNMENT_PREFS)
+  set_preference(pref.get(), HIPBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, key.w_align);
+  set_preference(pref.get(), HIPBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, key.x_align);
+  set_preference(pref.get(), HIPBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, key.out_align);
+  set_preference(pref.get(), HIPBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, key.out_align);
+#endif
+  hipblasLtMatmulHeuristicResult_t result{};
+  int found = 0;
+  const hipblasStatus_t status = hipblasLtMatmulAlgoGetHeuristic(ctx.handle, p.op.get(), p.a.get(), p.b.get(),
+                                                                 p.d.get(), p.d.get(), pref.get(), 1, &result, &found);
+  HS_CHECK(status == HIPBLAS_STATUS_NOT_SUPPORTED || status == HIPBLAS_STATUS_SUCCESS, device_error,
+           "matmul: the BLAS heuristic failed with status " << static_cast<int>(status));
+  HS_CHECK(status == HIPBLAS_STATUS_SUCCESS && found > 0, unsupported,
+           "matmul: the BLAS library has no kernel for T " << key.tokens << ", N " << key.n << ", K " << key.k
+               << " with row strides x " << key.x_ld << ", w " << key.w_ld << ", out " << key.out_ld
+               << " and alignments x " << key.x_align << ", w " << key.w_align << ", out " << key.out_align
+               << " bytes (16-byte aligned rows always work)");
+  ctx.algos.emplace(key, result.algo);
+  return result.algo;
+}
+
+void check_matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& out) {
+  const int device = x.device_index;
+  check_device_rows(x, "x", device, 2, {DType::bf16, DType::f16});
+  check_device_rows(w, "w", device, 2, {x.dtype});
+  check_device_rows(out, "out", device, 2, {x.dtype, DType::f32});
+  check_dim(w, "w", 1, x.size(1));
+  check_dim(out, "out", 0, x.size(0));
+  check_dim(out, "out", 1, w.size(0));
+  HS_CHECK(x.size(0) > 0 && x.size(1) > 0 && w.size(0) > 0, empty_batch,
+           "matmul: T " << x.size(0) << ", N " << w.size(0) << ", K " << x.size(1) << " is empty");
+  for (const auto& [t, name] : {std::pair{&x, "x"}, std::pair{&w, "w"}, std::pair{&out, "out"}})
+    HS_CHECK(t->stride(0) >= t->size(1), invalid_argument,
+             name << ": row stride " << t->stride(0) << " is less than the row length " << t->size(1));
+  if (bias != nullptr) {
+    check_device_rows(*bias, "bias", device, 1, {out.dtype});
+    check_dim(*bias, "bias", 0, w.size(0));
+  }
+}
+
+}  // namespace
+
+void blas_init(int device) {
+  check_device(device);
+  std::lock_guard<std::mutex> lock(contexts_mu);
+  if (contexts[device] != nullptr) return;
+  DeviceGuard guard(device);
+  auto* ctx = new BlasContext();
+  HS_BLAS_CHECK(hipblasLtCreate(&ctx->handle));
+  const hipError_t err = hipMalloc(&ctx->workspace, kWorkspaceBytes);
+  if (err != hipSuccess) {
+    (void)hipblasLtDestroy(ctx->handle);
+    delete ctx;
+    throw_gpu_error(err, "hipMalloc(BLAS workspace)", __FILE__, __LINE__);
+  }
+  contexts[device] = ctx;
+}
+
+void matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& out,
+            hipStream_t stream) {
+  check_matmul(x, w, bias, out);
+  const int device = x.device_index;
+  DeviceGuard guard(device);
+  BlasContext& ctx = context_for(device, stream);
+  Problem p;
+  describe(p, x, w, bias, out);
+  const PlanKey key{x.size(0),      w.size(0),        x.size(1),        x.stride(0),
+                    w.stride(0),    out.stride(0),    x.dtype,          out.dtype,
+                    bias != nullptr, alignment(x.data), alignment(w.data), alignment(out.data),
+                    bias != nullptr ? alignment(bias->data) : 256u};
+  const hipblasLtMatmulAlgo_t algo = choose_algo(ctx, key, p);
+  const float alpha = 1.0f, beta = 0.0f;
+  HS_BLAS_CHECK(hipblasLtMatmul(ctx.handle, p.op.get(), &alpha, w.data, p.a.get(), x.data, p.b.get(), &beta, out.data,
+                                p.d.get(), out.data, p.d.get(), &algo, ctx.workspace, kWorkspaceBytes, stream));
+}
+
+}  // namespace hipserve::gpu

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# One call on the GPU machine for the BLAS wrapper and the rotary kernel: their tests, the torch peer
+# (bench-matmul.py: torch.matmul and the copy bandwidth), then bench-matmul.mjs beside it.
+# Carry: .device-<you> (node.xz, setup.sh, nm.tar.xz) and build-cuda/Release.
+# Usage there: bash test/gpu/bench-matmul.sh .device-<you>
+set -uo pipefail
+bundle="${1:-.device}"
+out="${OUT:-/tmp/out}"
+mkdir -p "$out"
+source "$bundle/setup.sh"
+tar -xJf "$bundle/nm.tar.xz"
+export HIPSERVE_ADDON=build-cuda/Release/hipserve.node
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
+
+# The addon needs libcublasLt.so.13: where the loader does not know one, use the toolkit's or torch's.
+if ! ldconfig -p | grep -q 'libcublasLt\.so\.13'; then
+  sites=$(python3 -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null)
+  lib=$(find /usr/local/cuda* $sites -name 'libcublasLt.so.13*' 2>/dev/null | head -1)
+  [ -n "$lib" ] && export LD_LIBRARY_PATH="$(dirname "$lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+echo "libcublasLt: $(ldd "$HIPSERVE_ADDON" | grep -i cublasLt)" | tee -a "$out/gpu.txt"
+
+node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts --reporter=verbose \
+  test/gpu/matmul.test.ts test/gpu/rotary_cache.test.ts > "$out/vitest.log" 2>&1
+echo "vitest exit $?" | tee -a "$out/vitest.log"
+grep -E "×|FAIL|Error|expected|Tests |Test Files" "$out/vitest.log" | grep -v "✓" | head -40
+
+python3 test/gpu/bench-matmul.py "$out/torch.json" > "$out/torch.log" 2>&1 || tail -5 "$out/torch.log"
+node test/gpu/bench-matmul.mjs "$out/torch.json" > "$out/bench.txt" 2>&1
+cat "$out/bench.txt"
