@@ -12,11 +12,11 @@ export HIPSERVE_ADDON=build-cuda/Release/hipserve.node
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
 vitest="node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts test/gpu/paged_prefill.test.ts"
 
-$vitest --reporter=verbose > "$out/vitest.log" 2>&1
+timeout "${VITEST_S:-45}" $vitest --reporter=verbose > "$out/vitest.log" 2>&1
 echo "vitest exit $?" | tee -a "$out/vitest.log"
 grep -E "✓|×|FAIL|Error|expected|Tests |Test Files" "$out/vitest.log" | grep -v "✓" | head -40
 
-{ node test/gpu/bench-prefill.mjs; python3 test/gpu/bench-prefill.py; } > "$out/bench.txt" 2>&1
+timeout "${BENCH_S:-25}" bash -c "node test/gpu/bench-prefill.mjs; python3 test/gpu/bench-prefill.py" > "$out/bench.txt" 2>&1
 cat "$out/bench.txt"
 
 timeout "${MEMCHECK_S:-60}" compute-sanitizer --tool memcheck --target-processes all --print-limit 20 \
