@@ -36,7 +36,7 @@ struct PrefillTile {
   static constexpr int kV = kShareKV ? kK : kK + kKSize;
   static constexpr int kP = kV + (kShareKV && kKSize > kVSize ? kKSize : kVSize);
   static constexpr size_t kSharedBytes = (kP + kPrefillWaves * mc::kDim * kLdP) * sizeof(uint16_t);
-  static_assert(kSharedBytes + kKeys * sizeof(int64_t) <= 64 * 1024, "a block must fit CDNA's 64 KiB");
+  static_assert(kSharedBytes + kKeys <= 64 * 1024, "a block must fit CDNA's 64 KiB");
 };
 
 // Sequence b's slice of the batch, or ok = false (and a fault) when its metadata is out of range.
@@ -63,36 +63,58 @@ __device__ __forceinline__ PrefillSeq prefill_sequence(const PrefillAttentionArg
   return {q0, q1 - q0, seq_len, true};
 }
 
-// dst[key * kLd + d] = cache[rows[key] + d] for the tile's keys (zeros where rows[key] < 0).
-template <typename T, int D, int kKeys, int kLd>
-__device__ __forceinline__ void load_key_major(const T* cache, const int64_t* rows, T* dst) {
-  constexpr int kChunks = D / 8;
-  for (int c = threadIdx.x; c < kKeys * kChunks; c += blockDim.x) {
-    const int key = c / kChunks, ch = c % kChunks;
-    uint4 v = {0, 0, 0, 0};
-    if (rows[key] >= 0) v = *reinterpret_cast<const uint4*>(cache + rows[key] + ch * 8);
-    *reinterpret_cast<uint4*>(dst + key * kLd + ch * 8) = v;
-  }
-}
+// One tile of keys on its way from the paged cache to shared memory, held in registers so that the next tile's
+// loads fly while this one is computed. Thread t carries key t % kKeys of the tile and its 16-byte chunks
+// t / kKeys, + kSteps, ... of both K and V (consecutive threads on consecutive keys: the transposed V stores of
+// a wave then fill whole bank rows, and the K stores of each quarter wave hit distinct banks).
+template <typename T, int D, int kKeys>
+struct KvFetch {
+  static constexpr int kThreads = kPrefillWaves * HS_WAVE_SIZE;
+  static_assert(kThreads % kKeys == 0, "every key needs the same number of threads");
+  static constexpr int kSteps = kThreads / kKeys;
+  static constexpr int kChunks = D / 8;
+  static constexpr int kPer = (kChunks + kSteps - 1) / kSteps;
+  uint4 k[kPer], v[kPer];
+  bool ok;  // the key is inside the tile and its block-table entry inside the cache
 
-// dst[d * kLd + key] = cache[rows[key] + d]: the transpose, consecutive threads on consecutive keys so that
-// the 2-byte stores of a wave fill whole bank rows.
-template <typename T, int D, int kKeys, int kLd>
-__device__ __forceinline__ void load_dim_major(const T* cache, const int64_t* rows, T* dst) {
-  constexpr int kChunks = D / 8;
-  uint16_t* out = reinterpret_cast<uint16_t*>(dst);
-  for (int c = threadIdx.x; c < kKeys * kChunks; c += blockDim.x) {
-    const int key = c % kKeys, ch = c / kKeys;
-    union {
-      uint4 raw;
-      uint16_t bits[8];
-    } v;
-    v.raw = make_uint4(0, 0, 0, 0);
-    if (rows[key] >= 0) v.raw = *reinterpret_cast<const uint4*>(cache + rows[key] + ch * 8);
+  __device__ static int key() { return threadIdx.x % kKeys; }
+  __device__ static int chunk(int j) { return threadIdx.x / kKeys + j * kSteps; }
+
+  // row: the key's element offset in the caches, or -1 (zeros are loaded).
+  __device__ void fetch(const T* key_cache, const T* value_cache, int64_t row) {
+    ok = row >= 0;
 #pragma unroll
-    for (int e = 0; e < 8; ++e) out[(ch * 8 + e) * kLd + key] = v.bits[e];
+    for (int j = 0; j < kPer; ++j) {
+      k[j] = v[j] = make_uint4(0, 0, 0, 0);
+      if (ok && chunk(j) < kChunks) {
+        k[j] = *reinterpret_cast<const uint4*>(key_cache + row + chunk(j) * 8);
+        v[j] = *reinterpret_cast<const uint4*>(value_cache + row + chunk(j) * 8);
+      }
+    }
   }
-}
+  // ks[key * kLd + d]
+  template <int kLd>
+  __device__ void commit_k(T* ks) const {
+#pragma unroll
+    for (int j = 0; j < kPer; ++j)
+      if (chunk(j) < kChunks) *reinterpret_cast<uint4*>(ks + key() * kLd + chunk(j) * 8) = k[j];
+  }
+  // vs[d * kLd + key]: the transpose
+  template <int kLd>
+  __device__ void commit_v(T* vs) const {
+    uint16_t* out = reinterpret_cast<uint16_t*>(vs);
+#pragma unroll
+    for (int j = 0; j < kPer; ++j) {
+      if (chunk(j) >= kChunks) continue;
+      union {
+        uint4 raw;
+        uint16_t bits[8];
+      } u{v[j]};
+#pragma unroll
+      for (int e = 0; e < 8; ++e) out[(chunk(j) * 8 + e) * kLd + key()] = u.bits[e];
+    }
+  }
+};
 
 template <typename T, int D>
 __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_kernel(PrefillAttentionArgs<T> a) {
@@ -101,7 +123,7 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
   constexpr int kDimTiles = D / mc::kDim, kKeyTiles = kKeys / mc::kDim;
   constexpr int kE = mc::kAccumElems, kR = mc::kAccumRows;
   extern __shared__ uint4 prefill_smem[];
-  __shared__ int64_t rows[kKeys];  // cache offset of each key of the tile, -1 when left out
+  __shared__ bool key_ok[kKeys];  // the tile's key is in range and its block inside the cache
   T* const smem = reinterpret_cast<T*>(prefill_smem);
   T* const qs = smem + Tile::kQ;
   T* const ks = smem + Tile::kK;
@@ -150,27 +172,45 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
     row_sum[r] = 0.0f;
   }
   const int32_t* table = a.block_tables + b * a.block_table_stride;
-
-  for (int k0 = key_begin; k0 < key_end; k0 += kKeys) {
-    const int n = min(kKeys, key_end - k0);
-    __syncthreads();  // the previous tile's K, V and P are consumed
-    for (int i = threadIdx.x; i < kKeys; i += blockDim.x) {
-      int64_t row = -1;
-      if (i < n) {
-        const int t = k0 + i;
-        const int32_t block = table[t / a.block_size];
-        if (block >= 0 && block < a.num_blocks)
-          row = block * a.cache_block_stride + (t % a.block_size) * a.cache_offset_stride +
-                kv_head * a.cache_head_stride;
-        else
-          raise_kernel_fault(a.fault, kFaultBlockTable);
-      }
-      rows[i] = row;
+  using Fetch = KvFetch<T, D, kKeys>;
+  const int num_tiles = (key_end - key_begin + kKeys - 1) / kKeys;
+  // This thread's key of tile `tile`: its block-table entry is read a tile ahead of its K/V rows.
+  auto in_range = [&](int tile) { return tile < num_tiles && key_begin + tile * kKeys + Fetch::key() < key_end; };
+  auto block_of = [&](int tile) { return in_range(tile) ? table[(key_begin + tile * kKeys + Fetch::key()) / a.block_size] : 0; };
+  auto row_of = [&](int tile, int32_t block) -> int64_t {
+    if (!in_range(tile)) return -1;
+    if (block < 0 || block >= a.num_blocks) {
+      raise_kernel_fault(a.fault, kFaultBlockTable);
+      return -1;  // the key is left out
     }
+    const int t = key_begin + tile * kKeys + Fetch::key();
+    return block * a.cache_block_stride + (t % a.block_size) * a.cache_offset_stride + kv_head * a.cache_head_stride;
+  };
+  Fetch kv;
+  int32_t block = block_of(0);
+  if constexpr (!Tile::kShareKV) {
+    kv.fetch(a.key_cache, a.value_cache, row_of(0, block));
+    block = block_of(1);
+  }
+
+  for (int tile = 0; tile < num_tiles; ++tile) {
+    const int k0 = key_begin + tile * kKeys;
+    const int n = min(kKeys, key_end - k0);
+    if constexpr (Tile::kShareKV) {
+      kv.fetch(a.key_cache, a.value_cache, row_of(tile, block));
+      block = block_of(tile + 1);
+    }
+    __syncthreads();  // the previous tile's K, V and P are consumed
+    kv.template commit_k<Tile::kLdK>(ks);
+    if constexpr (!Tile::kShareKV) kv.template commit_v<Tile::kLdV>(vs);
+    if (threadIdx.x < kKeys) key_ok[threadIdx.x] = kv.ok;
     __syncthreads();
-    load_key_major<T, D, kKeys, Tile::kLdK>(a.key_cache, rows, ks);
-    if constexpr (!Tile::kShareKV) load_dim_major<T, D, kKeys, Tile::kLdV>(a.value_cache, rows, vs);
-    __syncthreads();
+    if constexpr (!Tile::kShareKV) {
+      if (tile + 1 < num_tiles) {  // the next tile's loads fly during this tile's math
+        kv.fetch(a.key_cache, a.value_cache, row_of(tile + 1, block));
+        block = block_of(tile + 2);
+      }
+    }
 
     // S = Q·Kᵀ for this wave's 16 rows
     mc::Accum s[kKeyTiles];
@@ -196,7 +236,7 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
         float x = s[t].x[i] * a.scale;
         if (a.softcap > 0.0f) x = a.softcap * tanhf(x / a.softcap);
         const bool seen = key < k0 + n && key <= pos[i] && (a.sliding_window == 0 || key > pos[i] - a.sliding_window) &&
-                          rows[key - k0] >= 0;
+                          key_ok[key - k0];
         s[t].x[i] = seen ? x : -INFINITY;
         tile_max[mc::accum_slot(i)] = fmaxf(tile_max[mc::accum_slot(i)], s[t].x[i]);
       }
@@ -226,7 +266,7 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
     mc::wave_sync();
     if constexpr (Tile::kShareKV) {
       __syncthreads();  // every wave is done with the key tile
-      load_dim_major<T, D, kKeys, Tile::kLdV>(a.value_cache, rows, vs);
+      kv.template commit_v<Tile::kLdV>(vs);
       __syncthreads();
     }
 
