@@ -145,6 +145,15 @@ export interface GpuOps {
   gpuPagedDecodeAttention(q: DeviceTensorArg, keyCache: DeviceTensorArg, valueCache: DeviceTensorArg,
     seqLens: DeviceTensorArg, blockTables: DeviceTensorArg, maxSeqLen: number, options: DeviceAttentionOptions,
     out: DeviceTensorArg): void;
+  /**
+   * Paged attention for a batch mixing prefill chunks, extends and decodes (flash-attention on matrix cores):
+   * q [T, Hq, D]; sequence b owns tokens [queryStartLoc[b], queryStartLoc[b+1]), the last of its seqLens[b]
+   * tokens of context, and attends causally. maxQueryLen and maxSeqLen bound the device metadata (the launch
+   * depends only on them); bad metadata surfaces as HS_OUT_OF_BOUNDS at the next synchronization.
+   */
+  gpuPagedAttention(q: DeviceTensorArg, keyCache: DeviceTensorArg, valueCache: DeviceTensorArg,
+    queryStartLoc: DeviceTensorArg, seqLens: DeviceTensorArg, blockTables: DeviceTensorArg, maxQueryLen: number,
+    maxSeqLen: number, options: DeviceAttentionOptions, out: DeviceTensorArg): void;
 }
 
 type Promisified<T> = { [K in keyof T]: T[K] extends (...args: infer A) => void ? (...args: A) => Promise<void> : never };

@@ -15,6 +15,7 @@ enum KernelFault : int32_t {
   kFaultSlot = 1 << 2,
   kFaultBlockTable = 1 << 3,
   kFaultSeqLen = 1 << 4,
+  kFaultQueryStart = 1 << 5,
 };
 
 // The device's fault word (one int32 in device memory, zero while nothing has gone wrong).

@@ -18,6 +18,7 @@ std::string describe(int32_t faults) {
       {kFaultSlot, "a slot outside the KV cache"},
       {kFaultBlockTable, "a block-table entry outside the KV cache"},
       {kFaultSeqLen, "a sequence length outside [1, max_seq_len] or beyond its block table"},
+      {kFaultQueryStart, "query_start_loc not starting at 0, decreasing, past the tokens or past max_query_len"},
   };
   std::string out;
   for (const auto& [bit, name] : names)

@@ -1,0 +1,37 @@
+# The peers of bench-prefill.mjs, in the same run: torch SDPA (flash backend, is_causal, contiguous [B, H, T, D]
+# bf16, K/V repeated to the 32 query heads: the same FLOPs) on the same shapes, and the device's dense bf16 peak
+# as a large torch.matmul reaches it. FLOPs: 4 · B · Hq · D · T(T+1)/2, as in bench-prefill.mjs.
+import torch
+import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
+
+
+def timed_ms(fn, iters):
+    fn()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(iters):
+        fn()
+    end.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(end) / iters
+
+
+print(torch.cuda.get_device_name(0), "torch", torch.__version__)
+n = 8192
+a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+w = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+ms = timed_ms(lambda: a @ w, 20)
+print(f"dense bf16 peak (torch.matmul {n}^3): {2 * n**3 / ms / 1e9:.1f} TFLOP/s")
+del a, w
+
+hq, hk, d = 32, 8, 128
+for b, t in [(1, 4096), (8, 1024), (1, 16384)]:
+    q = torch.randn(b, hq, t, d, device="cuda", dtype=torch.bfloat16)
+    k = torch.randn(b, hk, t, d, device="cuda", dtype=torch.bfloat16).repeat_interleave(hq // hk, dim=1).contiguous()
+    v = torch.randn_like(k)
+    with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
+        ms = timed_ms(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True), max(3, round(2e4 / t)))
+    flops = 4 * b * hq * d * t * (t + 1) / 2
+    print(f"torch SDPA flash causal bf16 B={b} T={t} Hq={hq} D={d}: {ms:.3f} ms, {flops / ms / 1e9:.1f} TFLOP/s")

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# One call on the GPU machine for paged prefill attention: its GPU tests, its benchmark beside the torch peers
+# (bench-prefill.py), and memcheck over a subset of its tests. Carry .device-<you>, build-cuda/Release.
+# Usage there: bash test/gpu/bench-prefill.sh .device-<you>
+set -uo pipefail
+bundle="${1:-.device}"
+out="${OUT:-/tmp/out}"
+mkdir -p "$out"
+source "$bundle/setup.sh"
+tar -xJf "$bundle/nm.tar.xz"
+export HIPSERVE_ADDON=build-cuda/Release/hipserve.node
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
+vitest="node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts test/gpu/paged_prefill.test.ts"
+
+timeout "${VITEST_S:-45}" $vitest --reporter=verbose > "$out/vitest.log" 2>&1
+echo "vitest exit $?" | tee -a "$out/vitest.log"
+grep -E "✓|×|FAIL|Error|expected|Tests |Test Files" "$out/vitest.log" | grep -v "✓" | head -40
+
+timeout "${BENCH_S:-25}" bash -c "node test/gpu/bench-prefill.mjs; python3 test/gpu/bench-prefill.py" > "$out/bench.txt" 2>&1
+cat "$out/bench.txt"
+
+timeout "${MEMCHECK_S:-60}" compute-sanitizer --tool memcheck --target-processes all --print-limit 20 \
+  $vitest -t "tile edges|bad device metadata|head size 256|head size 80" > "$out/memcheck.log" 2>&1
+echo "memcheck exit $?" >> "$out/memcheck.log"
+grep -E "ERROR SUMMARY|Invalid|exit|Tests " "$out/memcheck.log" | head -12
