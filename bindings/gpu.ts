@@ -85,6 +85,40 @@ export interface DeviceAttentionOptions extends Omit<AttentionOptions, 'sinks'> 
   sinks?: DeviceTensorArg;
 }
 
+/** Per-row parameters of gpuSample, each [B]: temperature f32 (<= 0 greedy), topK i32, topP/minP/uniform f32. */
+export interface DeviceSampleParams {
+  temperature: DeviceTensorArg;
+  topK: DeviceTensorArg;
+  topP: DeviceTensorArg;
+  minP: DeviceTensorArg;
+  uniform: DeviceTensorArg;
+}
+
+/**
+ * Token lists of gpuApplyLogitsProcessors (native/hip/sampling_logits_processors.h): offsets [4B + 1] i32 into
+ * ids [T] i32 / values [T] f32 (allowed, masked, biased, penalized per row), penalties [B, 3] f32.
+ */
+export interface DeviceLogitsProcessorArgs {
+  offsets: DeviceTensorArg;
+  ids: DeviceTensorArg;
+  values: DeviceTensorArg;
+  penalties: DeviceTensorArg;
+}
+
+/** Which rows gpuLogprobs reads: rows[m] when gathered, else rows[rowIndex[m]]; token = sampled[rowIndex[m]]. */
+export interface DeviceLogprobsInput {
+  rowIndex: DeviceTensorArg;
+  sampled: DeviceTensorArg;
+  gathered?: boolean;
+}
+
+/** gpuLogprobs outputs: token [M, 2] f32 (logprob, rank), topIds [M, K] i32, topLogprobs [M, K] f32. */
+export interface DeviceLogprobsOutput {
+  token: DeviceTensorArg;
+  topIds: DeviceTensorArg;
+  topLogprobs: DeviceTensorArg;
+}
+
 /** The GPU entries; each waits for its kernels, so device faults reject the call that caused them. */
 export interface GpuOps {
   gpuRmsNorm(x: DeviceTensorArg, weight: DeviceTensorArg, eps: number, out: DeviceTensorArg): void;
@@ -103,6 +137,13 @@ export interface GpuOps {
   gpuPagedDecodeAttention(q: DeviceTensorArg, keyCache: DeviceTensorArg, valueCache: DeviceTensorArg,
     seqLens: DeviceTensorArg, blockTables: DeviceTensorArg, maxSeqLen: number, options: DeviceAttentionOptions,
     out: DeviceTensorArg): void;
+  gpuArgmax(logits: DeviceTensorArg, out: DeviceTensorArg): void;
+  gpuTopKTopPMinP(logits: DeviceTensorArg, topK: DeviceTensorArg, topP: DeviceTensorArg, minP: DeviceTensorArg): void;
+  gpuSampleCategorical(logits: DeviceTensorArg, uniform: DeviceTensorArg, out: DeviceTensorArg): void;
+  gpuSample(logits: DeviceTensorArg, params: DeviceSampleParams, out: DeviceTensorArg): void;
+  gpuApplyLogitsProcessors(logits: DeviceTensorArg, args: DeviceLogitsProcessorArgs): void;
+  gpuLogprobs(rows: DeviceTensorArg, input: DeviceLogprobsInput, output: DeviceLogprobsOutput): void;
+  gpuGatherRows(src: DeviceTensorArg, rowIndex: DeviceTensorArg, dst: DeviceTensorArg): void;
 }
 
 type Promisified<T> = { [K in keyof T]: T[K] extends (...args: infer A) => void ? (...args: A) => Promise<void> : never };
