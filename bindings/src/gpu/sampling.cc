@@ -6,12 +6,13 @@
 #include "hip/sampling_logprobs.h"
 #include "hip/sampling_sample.h"
 #include "hip/sampling_top_k_top_p.h"
+#include "platform/check.h"
 
 namespace hipserve::bind {
 
 static TensorView required_field(Args& a, size_t i, const char* field) {
   std::optional<TensorView> t = device_tensor_field(a, i, field);
-  if (!t) throw Error(ErrorCode::invalid_argument, std::string("options.") + field + " is required");
+  HS_CHECK(t.has_value(), invalid_argument, "options." << field << ": a device tensor is required");
   return *t;
 }
 
