@@ -105,7 +105,7 @@ describe.skipIf(noGpu)('GPU sampling kernels', () => {
   for (const gathered of [false, true])
     it(`logprobs match positionLogprobs (k = 0..20, ties${gathered ? ', gathered rows' : ''})`, () => {
       const b = 6, v = 50000, x = randomF32(b * v, 4, 5);
-      x.fill(3, 2 * v, 2 * v + 40);  // 40 equal maxima in row 2: the lowest indices make the top 20
+      x.fill(7, 2 * v, 2 * v + 40);  // 40 equal maxima in row 2: the lowest indices make the top 20
       x.fill(-Infinity, 4 * v + 10, 5 * v);
       const sampled = Int32Array.from({ length: b }, (_, i) => (i * 7919) % v);
       const rowIndex = Int32Array.from([5, 0, 2, 4]), k = 20, m = rowIndex.length;
