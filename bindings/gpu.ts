@@ -123,6 +123,40 @@ export interface DeviceAttentionOptions extends Omit<AttentionOptions, 'sinks'> 
   sinks?: DeviceTensorArg;
 }
 
+/** Per-row parameters of gpuSample, each [B]: temperature f32 (<= 0 greedy), topK i32, topP/minP/uniform f32. */
+export interface DeviceSampleParams {
+  temperature: DeviceTensorArg;
+  topK: DeviceTensorArg;
+  topP: DeviceTensorArg;
+  minP: DeviceTensorArg;
+  uniform: DeviceTensorArg;
+}
+
+/**
+ * Token lists of gpuApplyLogitsProcessors (native/hip/sampling_logits_processors.h): offsets [4B + 1] i32 into
+ * ids [T] i32 / values [T] f32 (allowed, masked, biased, penalized per row), penalties [B, 3] f32.
+ */
+export interface DeviceLogitsProcessorArgs {
+  offsets: DeviceTensorArg;
+  ids: DeviceTensorArg;
+  values: DeviceTensorArg;
+  penalties: DeviceTensorArg;
+}
+
+/** Which rows gpuLogprobs reads: rows[m] when gathered, else rows[rowIndex[m]]; token = sampled[rowIndex[m]]. */
+export interface DeviceLogprobsInput {
+  rowIndex: DeviceTensorArg;
+  sampled: DeviceTensorArg;
+  gathered?: boolean;
+}
+
+/** gpuLogprobs outputs: token [M, 2] f32 (logprob, rank), topIds [M, K] i32, topLogprobs [M, K] f32. */
+export interface DeviceLogprobsOutput {
+  token: DeviceTensorArg;
+  topIds: DeviceTensorArg;
+  topLogprobs: DeviceTensorArg;
+}
+
 /**
  * The GPU entries. Each checks its arguments (bad ones throw at the call) and enqueues its kernels on the device's
  * default stream without waiting; kernel faults surface at the next `gpu.synchronize` or `DeviceBuffer.download`.
@@ -139,9 +173,6 @@ export interface GpuOps {
   /** out [T, N] = x [T, K] · w [N, K]ᵀ (+ bias [N]) through hipBLASLt/cuBLASLt; out in x's dtype or f32. */
   gpuMatmul(x: DeviceTensorArg, w: DeviceTensorArg, bias: DeviceTensorArg | null, out: DeviceTensorArg): void;
   /** Paged attention for mixed prefill/extend/decode batches (the CPU pagedAttention's semantics). */
-  gpuPagedAttention(q: DeviceTensorArg, keyCache: DeviceTensorArg, valueCache: DeviceTensorArg,
-    queryStartLoc: DeviceTensorArg, seqLens: DeviceTensorArg, blockTables: DeviceTensorArg, maxQueryLen: number,
-    maxSeqLen: number, options: DeviceAttentionOptions, out: DeviceTensorArg): void;
   gpuPagedDecodeAttention(q: DeviceTensorArg, keyCache: DeviceTensorArg, valueCache: DeviceTensorArg,
     seqLens: DeviceTensorArg, blockTables: DeviceTensorArg, maxSeqLen: number, options: DeviceAttentionOptions,
     out: DeviceTensorArg): void;
@@ -154,6 +185,13 @@ export interface GpuOps {
   gpuPagedAttention(q: DeviceTensorArg, keyCache: DeviceTensorArg, valueCache: DeviceTensorArg,
     queryStartLoc: DeviceTensorArg, seqLens: DeviceTensorArg, blockTables: DeviceTensorArg, maxQueryLen: number,
     maxSeqLen: number, options: DeviceAttentionOptions, out: DeviceTensorArg): void;
+  gpuArgmax(logits: DeviceTensorArg, out: DeviceTensorArg): void;
+  gpuTopKTopPMinP(logits: DeviceTensorArg, topK: DeviceTensorArg, topP: DeviceTensorArg, minP: DeviceTensorArg): void;
+  gpuSampleCategorical(logits: DeviceTensorArg, uniform: DeviceTensorArg, out: DeviceTensorArg): void;
+  gpuSample(logits: DeviceTensorArg, params: DeviceSampleParams, out: DeviceTensorArg): void;
+  gpuApplyLogitsProcessors(logits: DeviceTensorArg, args: DeviceLogitsProcessorArgs): void;
+  gpuLogprobs(rows: DeviceTensorArg, input: DeviceLogprobsInput, output: DeviceLogprobsOutput): void;
+  gpuGatherRows(src: DeviceTensorArg, rowIndex: DeviceTensorArg, dst: DeviceTensorArg): void;
 }
 
 type Promisified<T> = { [K in keyof T]: T[K] extends (...args: infer A) => void ? (...args: A) => Promise<void> : never };
