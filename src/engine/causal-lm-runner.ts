@@ -1,4 +1,4 @@
-import type { CausalLM, ForwardBatch } from '../models/forward-batch.js';
+import type { CausalLM, DeviceLogitsSampler, ForwardBatch } from '../models/forward-batch.js';
 import { Generator } from '../sampling/generator.js';
 import { positionLogprobs, type PositionLogprobs } from '../sampling/logprobs.js';
 import { Sampler } from '../sampling/sampler.js';
@@ -41,6 +41,7 @@ export class CausalLMRunner implements ModelRunner {
   private readonly firstRow: Int32Array;
   private packed: Float32Array | null = null;
   private readonly sampler: Sampler;
+  private readonly deviceSampler: DeviceLogitsSampler | null;
   private readonly generators = new Map<string, Generator>();
 
   constructor(readonly model: CausalLM, private readonly config: CausalLMRunnerConfig) {
@@ -56,6 +57,7 @@ export class CausalLMRunner implements ModelRunner {
     this.firstRow = new Int32Array(s + 1);
     this.blockTables = new Int32Array(s * this.maxBlocksPerSeq);
     this.sampler = new Sampler(this.vocabSize, config.samplingKernels);
+    this.deviceSampler = model.createDeviceSampler?.(s) ?? null;
   }
 
   execute(out: SchedulerOutput): ModelRunnerOutput {
@@ -67,6 +69,9 @@ export class CausalLMRunner implements ModelRunner {
     const batch = this.prepare(out);
     const v = this.vocabSize;
     const t1 = performance.now();
+    t.prepareMs = t1 - t0;
+    const onDevice = this.deviceSampled(out, batch);
+    if (onDevice) return onDevice;
     const logits = this.model.forward(batch);
     const t2 = performance.now();
     if (logits.length !== batch.logitsIndices.length * v) {
@@ -97,7 +102,32 @@ export class CausalLMRunner implements ModelRunner {
 
   dispose(): void {
     this.generators.clear();
+    this.deviceSampler?.dispose();
     this.model.dispose();
+  }
+
+  /**
+   * A step every scheduled sequence samples from, with no prompt logprobs, on a model that keeps logits on the
+   * device: forward and sampling there, only ids and requested logprobs come back. Null: the host path serves it.
+   */
+  private deviceSampled(out: SchedulerOutput, batch: ForwardBatch): ModelRunnerOutput | null {
+    if (!this.deviceSampler || !this.model.forwardDevice) return null;
+    const allSample = out.scheduled.every((s) => s.numComputedTokens + s.numScheduledTokens === s.request.numTokens &&
+      !wantsPromptLogprobs(s));
+    if (!allSample) return null;
+    const t1 = performance.now();
+    const logits = this.model.forwardDevice(batch);
+    if (!logits) return null;
+    const t2 = performance.now();
+    const samples = this.deviceSampler.sample(logits, out.scheduled.map((s) => this.samplingRow(s)));
+    const t = this.lastTimings;
+    t.forwardMs = t2 - t1;
+    t.sampleMs = performance.now() - t2;
+    return {
+      sampledTokenIds: samples.map((s) => [s.tokenId]),
+      logprobs: samples.map((s) => s.logprobs),
+      promptLogprobs: out.scheduled.map(() => null),
+    };
   }
 
   private prepare(out: SchedulerOutput): ForwardBatch {

@@ -1,4 +1,13 @@
+import type { DeviceTensorArg } from '../../bindings/gpu.js';
 import type { ModelConfig } from '../loader/model-config.js';
+import type { SampleResult } from '../sampling/sampler.js';
+import type { SamplingRow } from '../sampling/sampling-row.js';
+
+/** Samples rows [0, rows.length) of device logits; only token ids and requested logprobs reach the host. */
+export interface DeviceLogitsSampler {
+  sample(logits: DeviceTensorArg, rows: readonly SamplingRow[]): SampleResult[];
+  dispose(): void;
+}
 
 /**
  * The model runner's input for one step, built from a SchedulerOutput in preallocated buffers.
@@ -34,5 +43,12 @@ export interface CausalLM {
    * memory, after the weights and a profiled worst-case step (`--gpu-memory-utilization`). Absent on the CPU.
    */
   kvCacheMemoryBudget?(utilization: number): number;
+  /**
+   * Device models: the forward pass leaving logits [logitsIndices.length, vocabSize] f32 on the device, valid until
+   * the next step, or null when they cannot stay there (forward then serves the step).
+   */
+  forwardDevice?(batch: ForwardBatch): DeviceTensorArg | null;
+  /** Device models: a sampler over forwardDevice's logits, for steps of up to maxNumSeqs rows. */
+  createDeviceSampler?(maxNumSeqs: number): DeviceLogitsSampler;
   dispose(): void;
 }

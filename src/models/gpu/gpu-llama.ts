@@ -1,7 +1,8 @@
 import type { DeviceTensor } from '../../../bindings/device-tensor.js';
-import type { GpuAddon, GpuGraph } from '../../../bindings/gpu.js';
+import type { DeviceTensorArg, GpuAddon, GpuGraph } from '../../../bindings/gpu.js';
 import { HipserveError } from '../../errors.js';
 import type { ModelConfig } from '../../loader/model-config.js';
+import { DeviceSampler } from '../../sampling/device-sampler.js';
 import { DeviceWeights, type HalfDType } from '../../layers/gpu/device-weights.js';
 import { buildCosSinCache } from '../../layers/rotary/cos-sin-cache.js';
 import type { GpuKernelContext } from '../../platforms/gpu/gpu-platform.js';
@@ -92,33 +93,57 @@ export class GpuLlamaForCausalLM implements CausalLM {
   }
 
   forward(batch: ForwardBatch): Float32Array {
-    if (!this.cache || !this.inputs) throw new HipserveError('engine_error', 'forward before allocateKvCache');
-    if (batch.numTokens > this.buffers.maxTokens) {
-      throw new HipserveError('engine_error', `a step of ${batch.numTokens} tokens exceeds the ${this.buffers.maxTokens} the model was built for`);
-    }
+    const rows = batch.logitsIndices.length;
+    if (rows > this.maxGraphBatch) return this.chunkedLogits(this.uploadEager(batch), rows);
+    return this.download(this.run(batch), rows, 0);
+  }
+
+  /** The step's logits [logitsIndices.length, vocabSize] f32 left on the device (for device sampling), or null
+   *  when they do not fit one lm_head call; valid until the next step. */
+  forwardDevice(batch: ForwardBatch): DeviceTensorArg | null {
+    const rows = batch.logitsIndices.length;
+    if (rows > this.maxGraphBatch) return null;
+    const logits = this.run(batch).logits;
+    return { ...logits, shape: [rows, this.config.vocabSize] };
+  }
+
+  createDeviceSampler(maxNumSeqs: number): DeviceSampler {
+    return new DeviceSampler(this.gpu, this.config.vocabSize, { maxNumSeqs, device: this.weights.device });
+  }
+
+  /** Enqueues the step (replaying a graph for a padded decode step); logits rows [0, rows) of the views are its. */
+  private run(batch: ForwardBatch): GpuStepViews {
     const n = batch.numSeqs;
     const size = batch.numTokens === n && !this.enforceEager ? graphSizeFor(n, this.maxGraphBatch) : null;
-    if (size !== null) {
-      const inputs = this.inputs.uploadPaddedDecode(batch, size, this.maxModelLen);
-      const views = this.buffers.views(size, size);
-      const graph = this.graphs.get(size);
-      if (graph) graph.replay();
-      else {
-        this.compute(inputs, views);
-        this.graphs.set(size, this.gpu.gpu.captureGraph(this.weights.device, () => this.compute(inputs, views)));
-      }
-      return this.download(views, n, 0);
+    if (size === null) {
+      const inputs = this.uploadEager(batch);
+      const views = this.buffers.views(batch.numTokens, batch.logitsIndices.length);
+      this.compute(inputs, views);
+      return views;
     }
+    const inputs = this.checkedInputs().uploadPaddedDecode(batch, size, this.maxModelLen);
+    const views = this.buffers.views(size, size);
+    const graph = this.graphs.get(size);
+    if (graph) graph.replay();
+    else {
+      this.compute(inputs, views);
+      this.graphs.set(size, this.gpu.gpu.captureGraph(this.weights.device, () => this.compute(inputs, views)));
+    }
+    return views;
+  }
+
+  private uploadEager(batch: ForwardBatch): GpuStepInputs {
     let maxSeqLen = 1;
     for (const len of batch.seqLens) maxSeqLen = Math.max(maxSeqLen, len);
-    const inputs = this.inputs.upload(batch, maxSeqLen);
-    const rows = batch.logitsIndices.length;
-    if (rows <= this.maxGraphBatch) {
-      const views = this.buffers.views(batch.numTokens, rows);
-      this.compute(inputs, views);
-      return this.download(views, rows, 0);
+    return this.checkedInputs(batch).upload(batch, maxSeqLen);
+  }
+
+  private checkedInputs(batch?: ForwardBatch): GpuStepInputBuffer {
+    if (!this.cache || !this.inputs) throw new HipserveError('engine_error', 'forward before allocateKvCache');
+    if (batch && batch.numTokens > this.buffers.maxTokens) {
+      throw new HipserveError('engine_error', `a step of ${batch.numTokens} tokens exceeds the ${this.buffers.maxTokens} the model was built for`);
     }
-    return this.chunkedLogits(inputs, rows);
+    return this.inputs;
   }
 
   kvCacheMemoryBudget(utilization: number): number {
