@@ -8,9 +8,13 @@
 //   softmax denominator. D is one of 64, 80, 96, 128, 256.
 //
 //   grid (Hk × group chunks, B, partitions):
-//     block (kv_head, b, part) ─ tiles of 256 keys of its partition ─▶ online softmax ─▶ partial (acc, max, sum)
+//     block (kv_head, b, part) ─ each wave streams its share of the partition's keys through a shared-memory
+//       ring, online softmax per wave ─▶ the waves meet once ─▶ partial (acc, max, sum)
 //     combine (head, b): rescale the partials to a common max and divide ─▶ out
 //   With one partition the decode kernel writes out directly and the combine is skipped.
+//
+// Graph-safe: the grid and the partitions depend only on host arguments (num_seqs, heads, max_seq_len), never
+// on seq_lens; partitions past a sequence's length exit at once and the combine reads only those with keys.
 //
 // Invalid sequence lengths and block-table entries are skipped and raise kernel faults.
 #pragma once
@@ -52,10 +56,14 @@ struct DecodeAttentionArgs {
   int32_t* fault;
 };
 
-constexpr int kDecodeTile = 256;    // keys scored per step of a block (shared memory: group × tile floats)
-constexpr int kDecodeMaxGroup = 8;  // query heads per block; larger groups take several blocks
+constexpr int kDecodeWaves = 4;               // waves per block
+constexpr int kDecodeMaxGroup = 8;            // query heads per block; larger groups take several blocks
+constexpr int kDecodePartitionQuantum = 64;   // partition sizes are multiples of this many keys
+constexpr int kDecodeMinPartition = 128;      // ...and at least this many (unless the span is shorter)
+constexpr int kDecodeBlocksPerCu = 4;         // blocks resident per CU, roughly (shared memory and registers)
 
-// Keys per partition and partition count for a launch: enough blocks for about two waves of the device.
+// Keys per partition and partition count for a launch: enough blocks for about two waves of the device, from
+// host arguments only.
 struct DecodePartitioning {
   int partition_size;
   int num_partitions;

@@ -1,6 +1,7 @@
 #include "hip/paged_decode.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "cpu/attention_params_check.h"
 #include "hip/checks.h"
@@ -66,11 +67,15 @@ void check_views(const TensorView& q, const TensorView& key_cache, const TensorV
 DecodePartitioning plan_decode_partitions(int num_seqs, int num_kv_heads, int group_size, int max_seq_len,
                                           int sliding_window, int compute_units) {
   const int span = sliding_window > 0 ? std::min(max_seq_len, sliding_window) : max_seq_len;
-  const int tiles = (span + kDecodeTile - 1) / kDecodeTile;
+  const int quanta = (span + kDecodePartitionQuantum - 1) / kDecodePartitionQuantum;
+  const int min_quanta = kDecodeMinPartition / kDecodePartitionQuantum;
   const int64_t blocks = int64_t{num_seqs} * num_kv_heads * ((group_size + kDecodeMaxGroup - 1) / kDecodeMaxGroup);
-  const int64_t wanted = (2 * int64_t{compute_units} + blocks - 1) / blocks;
-  const int parts = static_cast<int>(std::clamp<int64_t>(wanted, 1, tiles));
-  const int partition_size = (tiles + parts - 1) / parts * kDecodeTile;
+  const int64_t resident = int64_t{compute_units} * kDecodeBlocksPerCu;
+  const int64_t wanted = (2 * resident + blocks - 1) / blocks;
+  const int parts = static_cast<int>(std::clamp<int64_t>(wanted, 1, std::max(1, quanta / min_quanta)));
+  int partition_size = (quanta + parts - 1) / parts * kDecodePartitionQuantum;
+  if (const char* keys = std::getenv("HIPSERVE_DECODE_PARTITION_KEYS"))  // tuning only (bench-decode.mjs)
+    partition_size = std::max(kDecodePartitionQuantum, std::atoi(keys) / kDecodePartitionQuantum * kDecodePartitionQuantum);
   return {partition_size, (span + partition_size - 1) / partition_size};
 }
 
