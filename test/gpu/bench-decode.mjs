@@ -23,6 +23,7 @@ const D = 128, BLOCK = 16, L2_DEFEAT_BYTES = 256 * 2 ** 20;
 
 const key = ([label, b, ctx, hq, hk, max]) => `${label} B=${b} ctx=${ctx} Hq=${hq} Hk=${hk} max=${max}`;
 const bytesOf = ([, b, ctx, hq, hk]) => 2 * b * ctx * hk * D * 2 + 2 * b * hq * D * 2;
+const bytesOfName = (name) => bytesOf(SHAPES.find((s) => key(s) === name));
 
 function merge([benchFile, torchFile, ncuFile, profileFile]) {
   const bench = JSON.parse(readFileSync(benchFile, 'utf8'));
@@ -30,7 +31,8 @@ function merge([benchFile, torchFile, ncuFile, profileFile]) {
   const kernelUs = ncuFile ? ncuTimes(readFileSync(ncuFile, 'utf8'), JSON.parse(readFileSync(profileFile, 'utf8')).profileOrder) : {};
   const copy = torch.copy_gbps;
   console.log(`${bench.device}; device-to-device copy ${copy.toFixed(0)} GB/s (read + write, torch, same run)`);
-  const rows = bench.rows.map((r) => {
+  const rows = (bench.rows.length ? bench.rows : bench.profileOrder.map(([name]) => ({ name, bytes: bytesOfName(name), us: NaN })))
+    .map((r) => {
     const k = kernelUs[r.name];
     const sdpa = torch.sdpa[r.name];
     const gbps = (us) => (r.bytes / us / 1e3).toFixed(0);
@@ -82,7 +84,8 @@ function run(profile) {
   const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
   const randomBf16 = (n) => Uint16Array.from({ length: n }, () => 0x3c00 | (next() >>> 24)); // ~[0.0078, 0.0156)
   const rows = [], profileOrder = [];
-  for (const shape of SHAPES) {
+  const only = process.env.DECODE_SHAPES; // a substring of the shapes to run (tuning sweeps)
+  for (const shape of SHAPES.filter((s) => !only || key(s).includes(only))) {
     const [, b, ctx, hq, hk, maxSeqLen] = shape;
     const blocksPer = Math.ceil(ctx / BLOCK), numBlocks = b * blocksPer, columns = Math.ceil(maxSeqLen / BLOCK);
     const cacheShape = [numBlocks, BLOCK, hk, D], cacheBytes = 2 * numBlocks * BLOCK * hk * D * 2;

@@ -32,3 +32,14 @@ if [ "$tool" != none ]; then
   echo "$tool exit $? (${SECONDS} s)" >> "$out/$tool.log"
   grep -E "ERROR SUMMARY|RACECHECK SUMMARY|Invalid|hazard|exit|Tests " "$out/$tool.log" | head -12
 fi
+
+# Partition-size sweep (HIPSERVE_DECODE_PARTITION_KEYS overrides the plan; tuning only), kernel times from ncu.
+if [ -n "${DECODE_SWEEP:-}" ]; then
+  for keys in $DECODE_SWEEP; do
+    HIPSERVE_DECODE_PARTITION_KEYS=$keys DECODE_SHAPES="${DECODE_SWEEP_SHAPES:-B=1 }" timeout 20 ncu --clock-control none \
+      --cache-control all --metrics gpu__time_duration.sum --csv -k regex:paged_decode --log-file "$tmp/sweep.csv" \
+      node test/gpu/bench-decode.mjs --profile > "$tmp/sweep.json" 2>> "$out/bench.err"
+    echo "partition keys $keys" | tee -a "$out/sweep.txt"
+    node test/gpu/bench-decode.mjs --merge "$tmp/sweep.json" "$tmp/torch.json" "$tmp/sweep.csv" "$tmp/sweep.json" | tee -a "$out/sweep.txt"
+  done
+fi
