@@ -45,6 +45,13 @@ __device__ __forceinline__ KeyRange decode_key_range(int seq_len, int max_seq_le
   return {sliding_window > 0 ? max(0, seq_len - sliding_window) : 0, seq_len};
 }
 
+// Keys per partition for a sequence whose query sees `keys` keys: spread evenly over the launch's partitions,
+// at least kDecodeMinPartition each (so the blocks of a short sequence's later partitions exit at once).
+__device__ __forceinline__ int decode_partition_size(int keys, int num_partitions) {
+  const int per = (keys + num_partitions - 1) / num_partitions;
+  return max(kDecodeMinPartition, (per + kDecodePartitionQuantum - 1) / kDecodePartitionQuantum * kDecodePartitionQuantum);
+}
+
 template <int D>
 struct DecodeLanes {
   static constexpr int kVec = 8;
@@ -105,7 +112,7 @@ __device__ __forceinline__ void unpack8(const uint4& raw, float (&out)[8]) {
   }
 }
 
-// kG: query heads per block (1, 2, 4 or 8; registers hold kG query rows and accumulators).
+// kG: query heads per block (1, 2 or 4; registers hold kG query rows and accumulators).
 template <typename T, int D, int kG>
 __global__ __launch_bounds__(kDecodeThreads) void paged_decode_kernel(DecodeAttentionArgs<T> a) {
   using L = DecodeLanes<D>;
@@ -124,8 +131,9 @@ __global__ __launch_bounds__(kDecodeThreads) void paged_decode_kernel(DecodeAtte
   const KeyRange range = decode_key_range(seq_len, a.max_seq_len, a.max_blocks_per_seq, a.block_size,
                                           a.sliding_window);
   if (range.end == 0 && part == 0 && threadIdx.x == 0) raise_kernel_fault(a.fault, kFaultSeqLen);
-  const int begin = range.first + part * a.partition_size;
-  const int end = min(range.end, begin + a.partition_size);
+  const int partition_size = decode_partition_size(range.end - range.first, a.num_partitions);
+  const int begin = range.first + part * partition_size;
+  const int end = min(range.end, begin + partition_size);
   if (a.num_partitions > 1 && begin >= end) return;  // the combine reads only partitions that hold keys
 
   const int32_t* table = a.block_tables + b * a.block_table_stride;
@@ -151,7 +159,7 @@ __global__ __launch_bounds__(kDecodeThreads) void paged_decode_kernel(DecodeAtte
     for (int u = 0; u < kU; ++u) {
       const int t = lanes.token(begin, j, u);
       const bool in_range = j < nsteps && t < end;
-      const int idx = in_range ? t / a.block_size : 0;
+      const int idx = !in_range ? 0 : a.block_shift >= 0 ? t >> a.block_shift : t / a.block_size;
       next_block[u] = in_range ? table[idx] : -1;
       next_offset[u] = t - idx * a.block_size;
     }
@@ -305,7 +313,9 @@ __global__ void paged_decode_combine_kernel(DecodeAttentionArgs<T> a, int head_s
   const int head = blockIdx.x, b = blockIdx.y;
   const KeyRange range = decode_key_range(a.seq_lens[b], a.max_seq_len, a.max_blocks_per_seq, a.block_size,
                                           a.sliding_window);
-  const int parts = (range.end - range.first + a.partition_size - 1) / a.partition_size;
+  const int keys = range.end - range.first;
+  const int partition_size = decode_partition_size(keys, a.num_partitions);
+  const int parts = (keys + partition_size - 1) / partition_size;
   const int64_t row = static_cast<int64_t>(b) * a.num_heads + head;
   const float* pmax = a.partial_max + row * a.num_partitions;
   const float* psum = a.partial_sum + row * a.num_partitions;
@@ -347,14 +357,14 @@ void launch_decode(const DecodeAttentionArgs<T>& a, hipStream_t stream) {
   }
 }
 
-// Query heads per block: the group rounded up to 1, 2, 4 or 8 (larger groups take several blocks).
+// Query heads per block: the group rounded up to 1, 2 or 4 (larger groups take several blocks).
 template <typename T, int D>
 void launch_for_head_size(const DecodeAttentionArgs<T>& a, hipStream_t stream) {
+  static_assert(kDecodeMaxGroup == 4, "instantiate the kernel for each group size up to kDecodeMaxGroup");
   const int group = a.num_heads / a.num_kv_heads;
   if (group == 1) return launch_decode<T, D, 1>(a, stream);
   if (group == 2) return launch_decode<T, D, 2>(a, stream);
-  if (group <= 4) return launch_decode<T, D, 4>(a, stream);
-  launch_decode<T, D, kDecodeMaxGroup>(a, stream);
+  launch_decode<T, D, 4>(a, stream);
 }
 
 template <typename T>

@@ -84,7 +84,7 @@ function run(profile) {
   const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
   const randomBf16 = (n) => Uint16Array.from({ length: n }, () => 0x3c00 | (next() >>> 24)); // ~[0.0078, 0.0156)
   const rows = [], profileOrder = [];
-  const only = process.env.DECODE_SHAPES; // a substring of the shapes to run (tuning sweeps)
+  const only = process.env.DECODE_SHAPES; // a substring of the shapes to run
   for (const shape of SHAPES.filter((s) => !only || key(s).includes(only))) {
     const [, b, ctx, hq, hk, maxSeqLen] = shape;
     const blocksPer = Math.ceil(ctx / BLOCK), numBlocks = b * blocksPer, columns = Math.ceil(maxSeqLen / BLOCK);
