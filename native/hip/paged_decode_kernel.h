@@ -18,6 +18,7 @@
 #include "hip/dtypes.h"
 #include "hip/paged_decode.h"
 #include "hip/paged_decode_async_copy.h"
+#include "hip/paged_decode_softmax.h"
 #include "hip/reduce.h"
 #include "platform/arch.h"
 #include "platform/gpu_check.h"
@@ -88,20 +89,6 @@ __device__ __forceinline__ float sum_over_subs(float v) {
   for (int offset = kLanes; offset < HS_WAVE_SIZE; offset *= 2) v += shfl_xor(v, offset);
   return v;
 }
-template <int kLanes>
-__device__ __forceinline__ float max_over_subs(float v) {
-#pragma unroll
-  for (int offset = kLanes; offset < HS_WAVE_SIZE; offset *= 2) v = fmaxf(v, shfl_xor(v, offset));
-  return v;
-}
-// Sum over the kLanes lanes holding one row.
-template <int kLanes>
-__device__ __forceinline__ float sum_over_row(float v) {
-#pragma unroll
-  for (int offset = kLanes / 2; offset > 0; offset /= 2) v += shfl_xor(v, offset);
-  return v;
-}
-
 template <typename T>
 __device__ __forceinline__ void unpack8(const uint4& raw, float (&out)[8]) {
   const uint32_t w[4] = {raw.x, raw.y, raw.z, raw.w};
@@ -114,7 +101,7 @@ __device__ __forceinline__ void unpack8(const uint4& raw, float (&out)[8]) {
 
 // kG: query heads per block (1, 2 or 4; registers hold kG query rows and accumulators).
 template <typename T, int D, int kG>
-__global__ __launch_bounds__(kDecodeThreads) void paged_decode_kernel(DecodeAttentionArgs<T> a) {
+__global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_decode_kernel(DecodeAttentionArgs<T> a) {
   using L = DecodeLanes<D>;
   constexpr int kVec = L::kVec, kU = kDecodeUnroll, kS = kDecodeStages;
   extern __shared__ uint4 ring[];  // [kS][2 * kU][kDecodeThreads]; reused at the end for the waves' results
@@ -217,32 +204,12 @@ __global__ __launch_bounds__(kDecodeThreads) void paged_decode_kernel(DecodeAtte
         s[u][g] = dot;
       }
     }
-#pragma unroll
-    for (int g = 0; g < kG; ++g) {
-      float step_max = -INFINITY;
-#pragma unroll
-      for (int u = 0; u < kU; ++u) {
-        float dot = sum_over_row<L::kLanes>(s[u][g]);
-        if (a.softcap > 0.0f) dot = a.softcap * tanhf(dot / a.softcap);
-        if (!((ok_bits >> (stage * kU + u)) & 1u)) dot = -INFINITY;  // past the end, or a bad block
-        s[u][g] = dot;
-        step_max = fmaxf(step_max, dot);
-      }
-      const float m = fmaxf(running_max[g], max_over_subs<L::kLanes>(step_max));  // wave-uniform
-      const float base = m == -INFINITY ? 0.0f : m;
-      if (m > running_max[g]) {
-        const float alpha = __expf(running_max[g] - base);
-        local_sum[g] *= alpha;
-#pragma unroll
-        for (int i = 0; i < kVec; ++i) acc[g][i] *= alpha;
-        running_max[g] = m;
-      }
-#pragma unroll
-      for (int u = 0; u < kU; ++u) {
-        s[u][g] = __expf(s[u][g] - base);
-        local_sum[g] += s[u][g];
-      }
-    }
+    const uint32_t ok = ok_bits >> (stage * kU);
+#if defined(HS_DECODE_ROW_SCATTER)
+    weigh_step_scattered<L::kLanes>(s, running_max, local_sum, acc, ok, a.softcap, lanes.chunk, lanes.sub);
+#else
+    weigh_step_rowwise<L::kLanes>(s, running_max, local_sum, acc, ok, a.softcap);
+#endif
 #pragma unroll
     for (int u = 0; u < kU; ++u) {
       float v[kVec];

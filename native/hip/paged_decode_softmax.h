@@ -1,0 +1,154 @@
+// One step of a decode wave's online softmax (see paged_decode_kernel.h): on entry s[u][g] holds this lane's
+// partial dot product of query head g with key row u (its chunk of the row); on exit, the row's weight
+// p = exp(score - running_max[g]), with running_max, local_sum and acc rescaled first where a head's max grew.
+// Rows whose bit in `ok` is clear score -inf. running_max is wave-uniform.
+//
+// weigh_step_rowwise: every lane of a row sums all kU × kG dots over the row's kLanes lanes (log2(kLanes)
+//   shuffles each) and takes every exponential itself.
+// weigh_step_scattered: the row's lanes sum the dots as a reduce-scatter (kN - 1 shuffles for kN = kU × kG ≤
+//   kLanes values instead of kN × log2(kLanes)), so each lane scores kN / kLanes rows' heads (at least one) and
+//   takes one exponential; the max is checked with one vote, a head's max is raised only when a score passes it
+//   by kMaxSlack (weights stay below e^kMaxSlack), and the weights go back to the row's lanes by shuffles.
+#pragma once
+#include <cstdint>
+
+#include "hip/reduce.h"
+#include "platform/arch.h"
+
+namespace hipserve::gpu {
+
+#if defined(HS_GPU_DEVICE_CODE)
+
+constexpr float kMaxSlack = 8.0f;
+
+__host__ __device__ constexpr int log2_of(int n) { return n <= 1 ? 0 : 1 + log2_of(n / 2); }
+
+__device__ __forceinline__ float soft_cap(float x, float softcap) {
+  return softcap > 0.0f ? softcap * tanhf(x / softcap) : x;
+}
+
+// Rescales head g's sums to a new max m (> running_max[g]).
+template <int kG, int kVec>
+__device__ __forceinline__ void raise_max(int g, float m, float (&running_max)[kG], float (&local_sum)[kG],
+                                          float (&acc)[kG][kVec]) {
+  const float alpha = running_max[g] == -INFINITY ? 0.0f : __expf(running_max[g] - m);
+  local_sum[g] *= alpha;
+#pragma unroll
+  for (int i = 0; i < kVec; ++i) acc[g][i] *= alpha;
+  running_max[g] = m;
+}
+
+template <int kLanes, int kU, int kG, int kVec>
+__device__ __forceinline__ void weigh_step_rowwise(float (&s)[kU][kG], float (&running_max)[kG],
+                                                   float (&local_sum)[kG], float (&acc)[kG][kVec], uint32_t ok,
+                                                   float softcap) {
+#pragma unroll
+  for (int g = 0; g < kG; ++g) {
+    float step_max = -INFINITY;
+#pragma unroll
+    for (int u = 0; u < kU; ++u) {
+      float dot = s[u][g];
+#pragma unroll
+      for (int offset = kLanes / 2; offset > 0; offset /= 2) dot += shfl_xor(dot, offset);
+      dot = ((ok >> u) & 1u) ? soft_cap(dot, softcap) : -INFINITY;
+      s[u][g] = dot;
+      step_max = fmaxf(step_max, dot);
+    }
+#pragma unroll
+    for (int offset = kLanes; offset < HS_WAVE_SIZE; offset *= 2) step_max = fmaxf(step_max, shfl_xor(step_max, offset));
+    if (step_max > running_max[g]) raise_max(g, step_max, running_max, local_sum, acc);
+    const float base = running_max[g] == -INFINITY ? 0.0f : running_max[g];
+#pragma unroll
+    for (int u = 0; u < kU; ++u) {
+      s[u][g] = __expf(s[u][g] - base);
+      local_sum[g] += s[u][g];
+    }
+  }
+}
+
+// Reduce-scatter of v over the lanes of a row: at offset kOffset, lanes with that bit set keep the upper half of
+// their kLive live values, the others the lower half, each adding the half its partner sent; once one value is
+// live, plain butterflies.
+template <int kN, int kOffset, int kLive>
+__device__ __forceinline__ void scatter_row_sums(float (&v)[kN], int chunk) {
+  if constexpr (kOffset > 0) {
+    if constexpr (kLive > 1) {
+      const bool upper = chunk & kOffset;
+#pragma unroll
+      for (int i = 0; i < kLive / 2; ++i) {
+        const float send = upper ? v[i] : v[i + kLive / 2];
+        const float keep = upper ? v[i + kLive / 2] : v[i];
+        v[i] = keep + shfl_xor(send, kOffset);
+      }
+      scatter_row_sums<kN, kOffset / 2, kLive / 2>(v, chunk);
+    } else {
+      v[0] += shfl_xor(v[0], kOffset);
+      scatter_row_sums<kN, kOffset / 2, 1>(v, chunk);
+    }
+  }
+}
+
+template <int kLanes, int kU, int kG, int kVec>
+__device__ __forceinline__ void weigh_step_scattered(float (&s)[kU][kG], float (&running_max)[kG],
+                                                     float (&local_sum)[kG], float (&acc)[kG][kVec], uint32_t ok,
+                                                     float softcap, int chunk, int sub) {
+  constexpr int kN = kU * kG, kRowBits = log2_of(kLanes), kSplitBits = log2_of(kN) < kRowBits ? log2_of(kN) : kRowBits;
+  constexpr int kHeld = kN >> kSplitBits;  // values per lane after the scatter
+  static_assert((1 << log2_of(kN)) == kN && (1 << kRowBits) == kLanes, "powers of two");
+  float v[kN];
+#pragma unroll
+  for (int u = 0; u < kU; ++u)
+#pragma unroll
+    for (int g = 0; g < kG; ++g) v[u * kG + g] = s[u][g];
+  scatter_row_sums<kN, kLanes / 2, kN>(v, chunk);
+  // This lane now holds values first .. first + kHeld - 1 (value u * kG + g), each the full row sum.
+  const int first = (chunk >> (kRowBits - kSplitBits)) * kHeld;
+  float base[kHeld];
+  bool over = false;
+#pragma unroll
+  for (int h = 0; h < kHeld; ++h) {
+    const int value = first + h, u = value / kG, g = value % kG;
+    v[h] = ((ok >> u) & 1u) ? soft_cap(v[h], softcap) : -INFINITY;
+    float m = running_max[0];
+#pragma unroll
+    for (int gg = 1; gg < kG; ++gg)
+      if (gg == g) m = running_max[gg];  // constant indices keep running_max in registers
+    over |= v[h] > m + kMaxSlack;
+    base[h] = m;
+  }
+  if (wave_any(over)) {  // rare after the first steps: raise the max of every head whose step max passed it
+#pragma unroll
+    for (int g = 0; g < kG; ++g) {
+      float step_max = -INFINITY;
+#pragma unroll
+      for (int h = 0; h < kHeld; ++h)
+        if ((first + h) % kG == g) step_max = fmaxf(step_max, v[h]);
+      step_max = group_max(step_max);
+      if (step_max > running_max[g]) raise_max(g, step_max, running_max, local_sum, acc);
+    }
+#pragma unroll
+    for (int h = 0; h < kHeld; ++h) {
+      const int g = (first + h) % kG;
+#pragma unroll
+      for (int gg = 0; gg < kG; ++gg)
+        if (gg == g) base[h] = running_max[gg];
+    }
+  }
+#pragma unroll
+  for (int h = 0; h < kHeld; ++h) v[h] = __expf(v[h] - (base[h] == -INFINITY ? 0.0f : base[h]));
+  // Back to every lane of the row: value w sits in the lanes whose chunk >> (kRowBits - kSplitBits) is w / kHeld.
+  const int row_lane0 = sub * kLanes;
+#pragma unroll
+  for (int u = 0; u < kU; ++u)
+#pragma unroll
+    for (int g = 0; g < kG; ++g) {
+      constexpr int kStride = 1 << (kRowBits - kSplitBits);
+      const int w = u * kG + g;
+      s[u][g] = shfl(v[w % kHeld], row_lane0 + (w / kHeld) * kStride);
+      local_sum[g] += s[u][g];
+    }
+}
+
+#endif  // HS_GPU_DEVICE_CODE
+
+}  // namespace hipserve::gpu
