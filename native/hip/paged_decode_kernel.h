@@ -8,7 +8,7 @@
 // Each wave streams its own keys with no block-wide barrier until the end: a step is kDecodeUnroll rows per
 // lane (K and V), copied into the lane's own slots of a kDecodeStages-deep shared-memory ring (cp.async on
 // NVIDIA, so kDecodeStages - 1 steps of loads are in flight while one step is scored), and folded into the
-// wave's online softmax. The waves' (max, sum, acc) meet in shared memory once, at the end.
+// wave's online softmax (paged_decode_softmax.h). The waves' (max, sum, acc) meet in shared memory once, at the end.
 //
 //   partition keys:  | w0 step0 | w1 step0 | w2 step0 | w3 step0 | w0 step1 | ...      (step = kU × tokens/wave)
 //   lane slots:      ring[stage][K u0..u(kU-1), V u0..u(kU-1)][thread]   (16 bytes each, read back by the same lane)
@@ -205,11 +205,7 @@ __global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_deco
       }
     }
     const uint32_t ok = ok_bits >> (stage * kU);
-#if defined(HS_DECODE_ROW_SCATTER)
-    weigh_step_scattered<L::kLanes>(s, running_max, local_sum, acc, ok, a.softcap, lanes.chunk, lanes.sub);
-#else
-    weigh_step_rowwise<L::kLanes>(s, running_max, local_sum, acc, ok, a.softcap);
-#endif
+    weigh_step<L::kLanes>(s, running_max, local_sum, acc, ok, a.softcap, lanes.chunk, lanes.sub);
 #pragma unroll
     for (int u = 0; u < kU; ++u) {
       float v[kVec];

@@ -3,12 +3,11 @@
 // p = exp(score - running_max[g]), with running_max, local_sum and acc rescaled first where a head's max grew.
 // Rows whose bit in `ok` is clear score -inf. running_max is wave-uniform.
 //
-// weigh_step_rowwise: every lane of a row sums all kU × kG dots over the row's kLanes lanes (log2(kLanes)
-//   shuffles each) and takes every exponential itself.
-// weigh_step_scattered: the row's lanes sum the dots as a reduce-scatter (kN - 1 shuffles for kN = kU × kG ≤
-//   kLanes values instead of kN × log2(kLanes)), so each lane scores kN / kLanes rows' heads (at least one) and
-//   takes one exponential; the max is checked with one vote, a head's max is raised only when a score passes it
-//   by kMaxSlack (weights stay below e^kMaxSlack), and the weights go back to the row's lanes by shuffles.
+// The row's lanes sum the kN = kU × kG dots as a reduce-scatter (about kN shuffles instead of kN × log2(kLanes)
+// for every lane to hold every sum), so each lane scores max(1, kN / kLanes) (row, head) pairs and takes that many
+// exponentials; one vote checks the max, which is raised only when a score passes it by kMaxSlack (weights stay
+// below e^kMaxSlack); the weights go back to the row's lanes by shuffles. Against every lane summing and
+// exponentiating everything itself, this took 30-40% off the kernel's time (PERF.md, v3).
 #pragma once
 #include <cstdint>
 
@@ -38,34 +37,6 @@ __device__ __forceinline__ void raise_max(int g, float m, float (&running_max)[k
   running_max[g] = m;
 }
 
-template <int kLanes, int kU, int kG, int kVec>
-__device__ __forceinline__ void weigh_step_rowwise(float (&s)[kU][kG], float (&running_max)[kG],
-                                                   float (&local_sum)[kG], float (&acc)[kG][kVec], uint32_t ok,
-                                                   float softcap) {
-#pragma unroll
-  for (int g = 0; g < kG; ++g) {
-    float step_max = -INFINITY;
-#pragma unroll
-    for (int u = 0; u < kU; ++u) {
-      float dot = s[u][g];
-#pragma unroll
-      for (int offset = kLanes / 2; offset > 0; offset /= 2) dot += shfl_xor(dot, offset);
-      dot = ((ok >> u) & 1u) ? soft_cap(dot, softcap) : -INFINITY;
-      s[u][g] = dot;
-      step_max = fmaxf(step_max, dot);
-    }
-#pragma unroll
-    for (int offset = kLanes; offset < HS_WAVE_SIZE; offset *= 2) step_max = fmaxf(step_max, shfl_xor(step_max, offset));
-    if (step_max > running_max[g]) raise_max(g, step_max, running_max, local_sum, acc);
-    const float base = running_max[g] == -INFINITY ? 0.0f : running_max[g];
-#pragma unroll
-    for (int u = 0; u < kU; ++u) {
-      s[u][g] = __expf(s[u][g] - base);
-      local_sum[g] += s[u][g];
-    }
-  }
-}
-
 // Reduce-scatter of v over the lanes of a row: at offset kOffset, lanes with that bit set keep the upper half of
 // their kLive live values, the others the lower half, each adding the half its partner sent; once one value is
 // live, plain butterflies.
@@ -89,7 +60,7 @@ __device__ __forceinline__ void scatter_row_sums(float (&v)[kN], int chunk) {
 }
 
 template <int kLanes, int kU, int kG, int kVec>
-__device__ __forceinline__ void weigh_step_scattered(float (&s)[kU][kG], float (&running_max)[kG],
+__device__ __forceinline__ void weigh_step(float (&s)[kU][kG], float (&running_max)[kG],
                                                      float (&local_sum)[kG], float (&acc)[kG][kVec], uint32_t ok,
                                                      float softcap, int chunk, int sub) {
   constexpr int kN = kU * kG, kRowBits = log2_of(kLanes), kSplitBits = log2_of(kN) < kRowBits ? log2_of(kN) : kRowBits;
