@@ -5,8 +5,8 @@
 //
 // The row's lanes sum the kN = kU × kG dots as a reduce-scatter (about kN shuffles instead of kN × log2(kLanes)
 // for every lane to hold every sum), so each lane scores max(1, kN / kLanes) (row, head) pairs and takes that many
-// exponentials; one vote checks the max, which is raised only when a score passes it by kMaxSlack (weights stay
-// below e^kMaxSlack); the weights go back to the row's lanes by shuffles. Against every lane summing and
+// exponentials; one vote checks the max, which is raised only when a score passes it by kDecodeMaxSlack (weights stay
+// below e^kDecodeMaxSlack); the weights go back to the row's lanes by shuffles. Against every lane summing and
 // exponentiating everything itself, this took 30-40% off the kernel's time (PERF.md, v3).
 #pragma once
 #include <cstdint>
@@ -18,9 +18,9 @@ namespace hipserve::gpu {
 
 #if defined(HS_GPU_DEVICE_CODE)
 
-constexpr float kMaxSlack = 8.0f;
+constexpr float kDecodeMaxSlack = 8.0f;
 
-__host__ __device__ constexpr int log2_of(int n) { return n <= 1 ? 0 : 1 + log2_of(n / 2); }
+__host__ __device__ constexpr int decode_log2(int n) { return n <= 1 ? 0 : 1 + decode_log2(n / 2); }
 
 __device__ __forceinline__ float soft_cap(float x, float softcap) {
   return softcap > 0.0f ? softcap * tanhf(x / softcap) : x;
@@ -63,9 +63,9 @@ template <int kLanes, int kU, int kG, int kVec>
 __device__ __forceinline__ void weigh_step(float (&s)[kU][kG], float (&running_max)[kG],
                                                      float (&local_sum)[kG], float (&acc)[kG][kVec], uint32_t ok,
                                                      float softcap, int chunk, int sub) {
-  constexpr int kN = kU * kG, kRowBits = log2_of(kLanes), kSplitBits = log2_of(kN) < kRowBits ? log2_of(kN) : kRowBits;
+  constexpr int kN = kU * kG, kRowBits = decode_log2(kLanes), kSplitBits = decode_log2(kN) < kRowBits ? decode_log2(kN) : kRowBits;
   constexpr int kHeld = kN >> kSplitBits;  // values per lane after the scatter
-  static_assert((1 << log2_of(kN)) == kN && (1 << kRowBits) == kLanes, "powers of two");
+  static_assert((1 << decode_log2(kN)) == kN && (1 << kRowBits) == kLanes, "powers of two");
   float v[kN];
 #pragma unroll
   for (int u = 0; u < kU; ++u)
@@ -84,7 +84,7 @@ __device__ __forceinline__ void weigh_step(float (&s)[kU][kG], float (&running_m
 #pragma unroll
     for (int gg = 1; gg < kG; ++gg)
       if (gg == g) m = running_max[gg];  // constant indices keep running_max in registers
-    over |= v[h] > m + kMaxSlack;
+    over |= v[h] > m + kDecodeMaxSlack;
     base[h] = m;
   }
   if (wave_any(over)) {  // rare after the first steps: raise the max of every head whose step max passed it

@@ -1,8 +1,9 @@
 // Paged decode attention timings (not a test). Each shape: N calls enqueued back to back between two
-// gpu.synchronize() calls, divided by N (while the op bindings still wait for the device on every call, this
-// includes one synchronize round trip per call; `--profile` runs a few calls per shape for ncu, whose kernel
-// durations `--merge` puts beside). Caches are replicated and rotated so that a small one is not served from L2.
-// bytes = K and V actually read + q + out. Usage:
+// gpu.synchronize() calls, divided by N (an addon whose ops wait for the device adds one round trip per call);
+// `--profile` runs 5 calls per shape for ncu, whose kernel durations `--merge` puts beside. Caches are replicated
+// and rotated so that a small one is not served from L2; their bytes are constant (every score equal: the
+// running max is raised once per wave, random scores raise it a few times more). bytes = K and V actually read +
+// q + out. Usage:
 //   node test/gpu/bench-decode.mjs [--profile] > bench.json
 //   node test/gpu/bench-decode.mjs --merge bench.json torch.json [ncu.csv profile.json]   (prints the table)
 //   node test/gpu/bench-decode.mjs --shapes   (the shapes, for bench-decode-torch.py)
