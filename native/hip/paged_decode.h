@@ -8,9 +8,13 @@
 //   softmax denominator. D is one of 64, 80, 96, 128, 256.
 //
 //   grid (Hk × group chunks, B, partitions):
-//     block (kv_head, b, part) ─ tiles of 256 keys of its partition ─▶ online softmax ─▶ partial (acc, max, sum)
+//     block (kv_head, b, part) ─ each wave streams its share of the partition's keys through a shared-memory
+//       ring, online softmax per wave ─▶ the waves meet once ─▶ partial (acc, max, sum)
 //     combine (head, b): rescale the partials to a common max and divide ─▶ out
 //   With one partition the decode kernel writes out directly and the combine is skipped.
+//
+// Graph-safe: the grid and the partitions depend only on host arguments (num_seqs, heads, max_seq_len), never
+// on seq_lens; partitions past a sequence's length exit at once and the combine reads only those with keys.
 //
 // Invalid sequence lengths and block-table entries are skipped and raise kernel faults.
 #pragma once
@@ -31,6 +35,7 @@ struct DecodeAttentionArgs {
   int64_t cache_block_stride, cache_offset_stride, cache_head_stride;  // shared by both caches
   int64_t num_blocks;
   int block_size;
+  int block_shift;  // log2(block_size) when it is a power of two (a shift instead of a division), else -1
   const int32_t* seq_lens;
   const int32_t* block_tables;
   int64_t block_table_stride;
@@ -44,24 +49,25 @@ struct DecodeAttentionArgs {
   T* out;
   int64_t out_token_stride, out_head_stride;
   int num_seqs;
-  int partition_size;  // keys per partition, a multiple of the tile
-  int num_partitions;
+  int num_partitions;  // per sequence, its keys spread evenly over them (decode_partition_size)
   float* partial_acc;  // [B, Hq, partitions, D], unnormalised
   float* partial_max;  // [B, Hq, partitions]
   float* partial_sum;  // [B, Hq, partitions]
   int32_t* fault;
 };
 
-constexpr int kDecodeTile = 256;    // keys scored per step of a block (shared memory: group × tile floats)
-constexpr int kDecodeMaxGroup = 8;  // query heads per block; larger groups take several blocks
+constexpr int kDecodeWaves = 4;               // waves per block
+constexpr int kDecodeMaxGroup = 4;            // query heads per block; larger groups take several blocks (their
+                                              // K/V reads after the first hit L2; 8 heads took 234 registers)
+constexpr int kDecodePartitionQuantum = 64;   // partition sizes are multiples of this many keys
+constexpr int kDecodeMinPartition = 128;      // ...and at least this many
+constexpr int kDecodeBlocksPerCu = 4;         // blocks resident per CU, roughly (shared memory and registers)
 
-// Keys per partition and partition count for a launch: enough blocks for about two waves of the device.
-struct DecodePartitioning {
-  int partition_size;
-  int num_partitions;
-};
-DecodePartitioning plan_decode_partitions(int num_seqs, int num_kv_heads, int group_size, int max_seq_len,
-                                          int sliding_window, int compute_units);
+// Partitions per sequence for a launch, from host arguments only: about one full wave of resident blocks for
+// max_seq_len. Each sequence spreads its actual keys evenly over them (at least kDecodeMinPartition keys per
+// partition), so a short sequence under a large max_seq_len takes few, short partitions.
+int plan_decode_partitions(int num_seqs, int num_kv_heads, int group_size, int max_seq_len, int sliding_window,
+                           int compute_units);
 
 // The partial buffers of args must hold num_seqs * num_heads * num_partitions (* D) floats when
 // num_partitions > 1.

@@ -63,15 +63,19 @@ void check_views(const TensorView& q, const TensorView& key_cache, const TensorV
 
 }  // namespace
 
-DecodePartitioning plan_decode_partitions(int num_seqs, int num_kv_heads, int group_size, int max_seq_len,
-                                          int sliding_window, int compute_units) {
+int plan_decode_partitions(int num_seqs, int num_kv_heads, int group_size, int max_seq_len, int sliding_window,
+                           int compute_units) {
   const int span = sliding_window > 0 ? std::min(max_seq_len, sliding_window) : max_seq_len;
-  const int tiles = (span + kDecodeTile - 1) / kDecodeTile;
+  const int most = std::max(1, (span + kDecodeMinPartition - 1) / kDecodeMinPartition);
   const int64_t blocks = int64_t{num_seqs} * num_kv_heads * ((group_size + kDecodeMaxGroup - 1) / kDecodeMaxGroup);
-  const int64_t wanted = (2 * int64_t{compute_units} + blocks - 1) / blocks;
-  const int parts = static_cast<int>(std::clamp<int64_t>(wanted, 1, tiles));
-  const int partition_size = (tiles + parts - 1) / parts * kDecodeTile;
-  return {partition_size, (span + partition_size - 1) / partition_size};
+  const int64_t resident = int64_t{compute_units} * kDecodeBlocksPerCu;
+  return static_cast<int>(std::clamp<int64_t>((resident + blocks - 1) / blocks, 1, most));
+}
+
+static int block_shift_of(int64_t block_size) {
+  for (int shift = 0; shift < 31; ++shift)
+    if (int64_t{1} << shift == block_size) return shift;
+  return -1;
 }
 
 void paged_decode_attention(const TensorView& q, const TensorView& key_cache, const TensorView& value_cache,
@@ -88,25 +92,25 @@ void paged_decode_attention(const TensorView& q, const TensorView& key_cache, co
   DeviceGuard guard(device);
   const int num_seqs = static_cast<int>(q.size(0)), num_heads = static_cast<int>(q.size(1));
   const int num_kv_heads = static_cast<int>(key_cache.size(2)), head_size = static_cast<int>(q.size(2));
-  const DecodePartitioning plan =
+  const int num_partitions =
       plan_decode_partitions(num_seqs, num_kv_heads, num_heads / num_kv_heads, static_cast<int>(max_seq_len),
                              params.sliding_window, device_caps(device).compute_units);
-  HS_CHECK(plan.num_partitions * sizeof(float) + 16 <= kMaxSharedBytes, unsupported,
-           "paged_decode_attention: " << plan.num_partitions << " partitions are more than one combine can take");
+  HS_CHECK(num_partitions * sizeof(float) + 16 <= kMaxSharedBytes, unsupported,
+           "paged_decode_attention: " << num_partitions << " partitions are more than one combine can take");
   DeviceAllocation partials;
-  const size_t rows = static_cast<size_t>(num_seqs) * num_heads * plan.num_partitions;
-  if (plan.num_partitions > 1) partials = DeviceAllocation(rows * (head_size + 2) * sizeof(float), device, stream);
+  const size_t rows = static_cast<size_t>(num_seqs) * num_heads * num_partitions;
+  if (num_partitions > 1) partials = DeviceAllocation(rows * (head_size + 2) * sizeof(float), device, stream);
   float* acc = static_cast<float*>(partials.data());
   dispatch_half(q.dtype, [&](auto tag) {
     using T = decltype(tag);
     const DecodeAttentionArgs<T> args{
         q.ptr<T>(), q.stride(0), q.stride(1),
         key_cache.ptr<T>(), value_cache.ptr<T>(), key_cache.stride(0), key_cache.stride(1), key_cache.stride(2),
-        key_cache.size(0), static_cast<int>(block_size),
+        key_cache.size(0), static_cast<int>(block_size), block_shift_of(block_size),
         seq_lens.ptr<int32_t>(), block_tables.ptr<int32_t>(), block_tables.stride(0), static_cast<int>(max_blocks),
         static_cast<int>(max_seq_len), num_heads, num_kv_heads, params.scale, params.softcap, params.sliding_window,
         sinks != nullptr ? sinks->ptr<float>() : nullptr,
-        out.ptr<T>(), out.stride(0), out.stride(1), num_seqs, plan.partition_size, plan.num_partitions,
+        out.ptr<T>(), out.stride(0), out.stride(1), num_seqs, num_partitions,
         acc, acc == nullptr ? nullptr : acc + rows * head_size, acc == nullptr ? nullptr : acc + rows * (head_size + 1),
         kernel_fault_word(device)};
     paged_decode_launch<T>(args, head_size, stream);

@@ -4,11 +4,21 @@
 // Lane map inside a wave, for head size D in 16-byte chunks of 8 elements:
 //   kLanes = D/8 rounded up to a power of two lanes hold one key row (lanes past D/8 idle),
 //   so a wave covers kTokensPerWave = wave / kLanes keys at once; lane = sub * kLanes + chunk.
+//
+// Each wave streams its own keys with no block-wide barrier until the end: a step is kDecodeUnroll rows per
+// lane (K and V), copied into the lane's own slots of a kDecodeStages-deep shared-memory ring (cp.async on
+// NVIDIA, so kDecodeStages - 1 steps of loads are in flight while one step is scored), and folded into the
+// wave's online softmax (paged_decode_softmax.h). The waves' (max, sum, acc) meet in shared memory once, at the end.
+//
+//   partition keys:  | w0 step0 | w1 step0 | w2 step0 | w3 step0 | w0 step1 | ...      (step = kU × tokens/wave)
+//   lane slots:      ring[stage][K u0..u(kU-1), V u0..u(kU-1)][thread]   (16 bytes each, read back by the same lane)
 #pragma once
 #include <algorithm>
 
 #include "hip/dtypes.h"
 #include "hip/paged_decode.h"
+#include "hip/paged_decode_async_copy.h"
+#include "hip/paged_decode_softmax.h"
 #include "hip/reduce.h"
 #include "platform/arch.h"
 #include "platform/gpu_check.h"
@@ -16,8 +26,12 @@
 
 namespace hipserve::gpu {
 
-constexpr int kDecodeWaves = 4;
-constexpr int kDecodeUnroll = 4;       // key rows in flight per lane
+constexpr int kDecodeThreads = kDecodeWaves * HS_WAVE_SIZE;
+// A ring of kStages × (K + V) × kUnroll 16-byte slots per lane: 48 KiB for a block of 128 lanes on NVIDIA,
+// 32 KiB for 256 lanes on CDNA (whose copies are plain loads, so depth buys less there).
+constexpr int kDecodeUnroll = HS_WAVE_SIZE == 32 ? 4 : 2;
+constexpr int kDecodeStages = HS_WAVE_SIZE == 32 ? 3 : 2;
+constexpr size_t kDecodeRingBytes = size_t{kDecodeStages} * 2 * kDecodeUnroll * kDecodeThreads * 16;
 
 constexpr int pow2_at_least(int n) { return n <= 1 ? 1 : 2 * pow2_at_least((n + 1) / 2); }
 
@@ -32,14 +46,21 @@ __device__ __forceinline__ KeyRange decode_key_range(int seq_len, int max_seq_le
   return {sliding_window > 0 ? max(0, seq_len - sliding_window) : 0, seq_len};
 }
 
-template <typename T, int D>
+// Keys per partition for a sequence whose query sees `keys` keys: spread evenly over the launch's partitions,
+// at least kDecodeMinPartition each (so the blocks of a short sequence's later partitions exit at once).
+__device__ __forceinline__ int decode_partition_size(int keys, int num_partitions) {
+  const int per = (keys + num_partitions - 1) / num_partitions;
+  return max(kDecodeMinPartition, (per + kDecodePartitionQuantum - 1) / kDecodePartitionQuantum * kDecodePartitionQuantum);
+}
+
+template <int D>
 struct DecodeLanes {
   static constexpr int kVec = 8;
   static constexpr int kChunks = D / kVec;
   static constexpr int kLanes = pow2_at_least(kChunks);
   static_assert(D % kVec == 0 && kLanes <= HS_WAVE_SIZE, "head size must be a multiple of 8 and fit a wave");
   static constexpr int kTokensPerWave = HS_WAVE_SIZE / kLanes;
-  static constexpr int kTokensPerPass = kDecodeWaves * kTokensPerWave * kDecodeUnroll;
+  static constexpr int kStepKeys = kDecodeUnroll * kTokensPerWave;  // keys a wave takes per step
 
   int wave, sub, chunk;
   bool active;  // this lane holds a chunk of the row
@@ -50,33 +71,40 @@ struct DecodeLanes {
     chunk = lane % kLanes;
     active = chunk < kChunks;
   }
-  // The key this lane reads in unrolled step u of the pass starting at `base`.
-  __device__ int token(int base, int u) const {
-    return base + (u * kDecodeWaves + wave) * kTokensPerWave + sub;
+  // The key this lane reads in row u of the wave's step j of a partition starting at `begin`.
+  __device__ int token(int begin, int j, int u) const {
+    return begin + (j * kDecodeWaves + wave) * kStepKeys + u * kTokensPerWave + sub;
+  }
+  // Steps of this wave in a partition of n keys.
+  __device__ int steps(int n) const {
+    const int rest = n - wave * kStepKeys;
+    return rest <= 0 ? 0 : (rest + kDecodeWaves * kStepKeys - 1) / (kDecodeWaves * kStepKeys);
   }
 };
 
-// Loads this lane's chunk of the cache row at element offset `row` (from the tile's row table); zeros when
-// the row is -1 (a bad block-table entry: the key is left out).
-template <typename T, int kVec>
-__device__ __forceinline__ bool load_row_chunk(const T* cache, int64_t row, int chunk, float (&out)[kVec]) {
-  if (row < 0) {
+// Sum over the lanes that share a chunk (the wave's subs): offsets kLanes .. wave/2.
+template <int kLanes>
+__device__ __forceinline__ float sum_over_subs(float v) {
 #pragma unroll
-    for (int i = 0; i < kVec; ++i) out[i] = 0.0f;
-    return false;
+  for (int offset = kLanes; offset < HS_WAVE_SIZE; offset *= 2) v += shfl_xor(v, offset);
+  return v;
+}
+template <typename T>
+__device__ __forceinline__ void unpack8(const uint4& raw, float (&out)[8]) {
+  const uint32_t w[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    out[2 * i] = to_float(T{static_cast<uint16_t>(w[i] & 0xffffu)});
+    out[2 * i + 1] = to_float(T{static_cast<uint16_t>(w[i] >> 16)});
   }
-  load_vec<T, kVec>(cache + row + chunk * kVec, out);
-  return true;
 }
 
-// kG: query heads per block (1, 2, 4 or 8; registers hold kG query rows and accumulators).
+// kG: query heads per block (1, 2 or 4; registers hold kG query rows and accumulators).
 template <typename T, int D, int kG>
-__global__ __launch_bounds__(kDecodeWaves * HS_WAVE_SIZE) void paged_decode_kernel(DecodeAttentionArgs<T> a) {
-  using L = DecodeLanes<T, D>;
-  constexpr int kVec = L::kVec, kU = kDecodeUnroll;
-  extern __shared__ float smem[];
-  __shared__ float red[kDecodeWaves][kG];
-  __shared__ int64_t rows[kDecodeTile];  // cache row offset of each key of the tile, -1 for a bad block
+__global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_decode_kernel(DecodeAttentionArgs<T> a) {
+  using L = DecodeLanes<D>;
+  constexpr int kVec = L::kVec, kU = kDecodeUnroll, kS = kDecodeStages;
+  extern __shared__ uint4 ring[];  // [kS][2 * kU][kDecodeThreads]; reused at the end for the waves' results
 
   const int group = a.num_heads / a.num_kv_heads;
   const int chunks_per_head = (group + kG - 1) / kG;  // blocks per KV head
@@ -90,13 +118,14 @@ __global__ __launch_bounds__(kDecodeWaves * HS_WAVE_SIZE) void paged_decode_kern
   const KeyRange range = decode_key_range(seq_len, a.max_seq_len, a.max_blocks_per_seq, a.block_size,
                                           a.sliding_window);
   if (range.end == 0 && part == 0 && threadIdx.x == 0) raise_kernel_fault(a.fault, kFaultSeqLen);
-  const int begin = range.first + part * a.partition_size;
-  const int end = min(range.end, begin + a.partition_size);
+  const int partition_size = decode_partition_size(range.end - range.first, a.num_partitions);
+  const int begin = range.first + part * partition_size;
+  const int end = min(range.end, begin + partition_size);
   if (a.num_partitions > 1 && begin >= end) return;  // the combine reads only partitions that hold keys
 
-  float* logits = smem;                     // [ng][kDecodeTile]
-  float* wave_acc = smem + ng * kDecodeTile;  // [kDecodeWaves][ng][D]
   const int32_t* table = a.block_tables + b * a.block_table_stride;
+  const int64_t head_offset = kv_head * a.cache_head_stride + lanes.chunk * kVec;
+  const int nsteps = lanes.steps(end - begin);
 
   float q[kG][kVec];
 #pragma unroll
@@ -110,6 +139,41 @@ __global__ __launch_bounds__(kDecodeWaves * HS_WAVE_SIZE) void paged_decode_kern
     }
   }
 
+  // Block-table entries of the next step to issue, read one step ahead so the copy's address is ready.
+  int32_t next_block[kU], next_offset[kU];
+  auto read_table = [&](int j) {
+#pragma unroll
+    for (int u = 0; u < kU; ++u) {
+      const int t = lanes.token(begin, j, u);
+      const bool in_range = j < nsteps && t < end;
+      const int idx = !in_range ? 0 : a.block_shift >= 0 ? t >> a.block_shift : t / a.block_size;
+      next_block[u] = in_range ? table[idx] : -1;
+      next_offset[u] = t - idx * a.block_size;
+    }
+  };
+  uint32_t ok_bits = 0;  // bit stage * kU + u: row u of that stage holds a key to score
+  auto issue = [&](int j) {
+    const int stage = j % kS;
+    uint4* slots = ring + stage * 2 * kU * kDecodeThreads + threadIdx.x;
+#pragma unroll
+    for (int u = 0; u < kU; ++u) {
+      const int t = lanes.token(begin, j, u);
+      const bool in_range = j < nsteps && t < end;
+      const int32_t block = next_block[u];
+      const bool ok = in_range && block >= 0 && block < a.num_blocks;
+      if (in_range && !ok && lanes.chunk == 0) raise_kernel_fault(a.fault, kFaultBlockTable);
+      const int64_t row =
+          ok ? block * a.cache_block_stride + next_offset[u] * a.cache_offset_stride + head_offset : 0;
+      const bool fill = ok && lanes.active;
+      copy_16_async(slots + u * kDecodeThreads, a.key_cache + row, fill);
+      copy_16_async(slots + (kU + u) * kDecodeThreads, a.value_cache + row, fill);
+      const uint32_t bit = 1u << (stage * kU + u);
+      ok_bits = ok ? ok_bits | bit : ok_bits & ~bit;
+    }
+    async_copy_commit();
+    read_table(j + 1);
+  };
+
   float running_max[kG], local_sum[kG], acc[kG][kVec];
 #pragma unroll
   for (int g = 0; g < kG; ++g) {
@@ -119,132 +183,73 @@ __global__ __launch_bounds__(kDecodeWaves * HS_WAVE_SIZE) void paged_decode_kern
     for (int i = 0; i < kVec; ++i) acc[g][i] = 0.0f;
   }
 
-  for (int tile = begin; tile < end; tile += kDecodeTile) {
-    const int tile_end = min(end, tile + kDecodeTile);
-    // 0. where the tile's keys live (one block-table read per key, not per key and lane)
-    for (int i = threadIdx.x; i < tile_end - tile; i += blockDim.x) {
-      const int t = tile + i;
-      const int32_t block = table[t / a.block_size];
-      const bool ok = block >= 0 && block < a.num_blocks;
-      if (!ok) raise_kernel_fault(a.fault, kFaultBlockTable);
-      rows[i] = ok ? block * a.cache_block_stride + (t % a.block_size) * a.cache_offset_stride +
-                         kv_head * a.cache_head_stride
-                   : -1;
-    }
-    __syncthreads();
-    // 1. scores of the tile's keys
-    float tile_max[kG];
+  read_table(0);
 #pragma unroll
-    for (int g = 0; g < kG; ++g) tile_max[g] = -INFINITY;
-    for (int base = tile; base < tile_end; base += L::kTokensPerPass) {
-      float k[kU][kVec];
-      bool ok[kU];
+  for (int j = 0; j < kS - 1; ++j) issue(j);
+  for (int j = 0; j < nsteps; ++j) {
+    issue(j + kS - 1);  // into the stage that step j - 1 used
+    async_copy_wait<kS - 1>();
+    const int stage = j % kS;
+    const uint4* slots = ring + stage * 2 * kU * kDecodeThreads + threadIdx.x;
+    float s[kU][kG];
 #pragma unroll
-      for (int u = 0; u < kU; ++u) {
-        const int t = lanes.token(base, u);
-        ok[u] = false;
-        if (t < tile_end && lanes.active)
-          ok[u] = load_row_chunk<T, kVec>(a.key_cache, rows[t - tile], lanes.chunk, k[u]);
-        else
-          for (int i = 0; i < kVec; ++i) k[u][i] = 0.0f;
-      }
+    for (int u = 0; u < kU; ++u) {
+      float k[kVec];
+      unpack8<T>(slots[u * kDecodeThreads], k);
 #pragma unroll
-      for (int u = 0; u < kU; ++u) {
-        const int t = lanes.token(base, u);
+      for (int g = 0; g < kG; ++g) {
+        float dot = 0.0f;
 #pragma unroll
-        for (int g = 0; g < kG; ++g) {
-          float dot = 0.0f;
-#pragma unroll
-          for (int i = 0; i < kVec; ++i) dot += q[g][i] * k[u][i];
-          dot = group_sum<L::kLanes>(dot);
-          if (a.softcap > 0.0f) dot = a.softcap * tanhf(dot / a.softcap);
-          if (!ok[u]) dot = -INFINITY;  // a bad block-table entry: the key is left out
-          if (g < ng && t < tile_end && lanes.chunk == 0) {
-            logits[g * kDecodeTile + (t - tile)] = dot;
-            tile_max[g] = fmaxf(tile_max[g], dot);
-          }
-        }
+        for (int i = 0; i < kVec; ++i) dot += q[g][i] * k[i];
+        s[u][g] = dot;
       }
     }
+    const uint32_t ok = ok_bits >> (stage * kU);
+    weigh_step<L::kLanes>(s, running_max, local_sum, acc, ok, a.softcap, lanes.chunk, lanes.sub);
 #pragma unroll
-    for (int g = 0; g < kG; ++g) {
-      const float m = group_max(tile_max[g]);
-      if (threadIdx.x % HS_WAVE_SIZE == 0) red[lanes.wave][g] = m;
+    for (int u = 0; u < kU; ++u) {
+      float v[kVec];
+      unpack8<T>(slots[(kU + u) * kDecodeThreads], v);
+#pragma unroll
+      for (int g = 0; g < kG; ++g)
+#pragma unroll
+        for (int i = 0; i < kVec; ++i) acc[g][i] += s[u][g] * v[i];
     }
-    __syncthreads();
-    // 2. new running max, rescale what was accumulated, exponentiate the tile
-    const int n = tile_end - tile;
-#pragma unroll
-    for (int g = 0; g < kG; ++g) {
-      float m = running_max[g];
-      for (int w = 0; w < kDecodeWaves; ++w) m = fmaxf(m, red[w][g]);
-      const float alpha = running_max[g] == -INFINITY ? 0.0f : __expf(running_max[g] - m);
-      running_max[g] = m;
-      local_sum[g] *= alpha;
-#pragma unroll
-      for (int i = 0; i < kVec; ++i) acc[g][i] *= alpha;
-      if (g < ng)
-        for (int i = threadIdx.x; i < n; i += blockDim.x) {
-          const float s = logits[g * kDecodeTile + i];
-          const float p = m == -INFINITY ? 0.0f : __expf(s - m);
-          logits[g * kDecodeTile + i] = p;
-          local_sum[g] += p;
-        }
-    }
-    __syncthreads();
-    // 3. accumulate the tile's values, weighted
-    for (int base = tile; base < tile_end; base += L::kTokensPerPass) {
-      float v[kU][kVec];
-#pragma unroll
-      for (int u = 0; u < kU; ++u) {
-        const int t = lanes.token(base, u);
-        if (t < tile_end && lanes.active)
-          load_row_chunk<T, kVec>(a.value_cache, rows[t - tile], lanes.chunk, v[u]);
-        else
-          for (int i = 0; i < kVec; ++i) v[u][i] = 0.0f;
-      }
-#pragma unroll
-      for (int u = 0; u < kU; ++u) {
-        const int t = lanes.token(base, u);
-        if (t >= tile_end) continue;
-#pragma unroll
-        for (int g = 0; g < kG; ++g) {
-          const float p = g < ng ? logits[g * kDecodeTile + (t - tile)] : 0.0f;
-#pragma unroll
-          for (int i = 0; i < kVec; ++i) acc[g][i] += p * v[u][i];
-        }
-      }
-    }
-    __syncthreads();
   }
+  async_copy_wait<0>();
 
-  // Sum the lanes that share a chunk, then the waves; then the softmax denominators.
+  // The wave's subs share its max: sum them, then meet the other waves in shared memory (the ring's space).
+  __syncthreads();
+  float* wave_acc = reinterpret_cast<float*>(ring);      // [kDecodeWaves][kG][D]
+  float* wave_max = wave_acc + kDecodeWaves * kG * D;    // [kDecodeWaves][kG]
+  float* wave_sum = wave_max + kDecodeWaves * kG;        // [kDecodeWaves][kG]
 #pragma unroll
   for (int g = 0; g < kG; ++g) {
 #pragma unroll
-    for (int i = 0; i < kVec; ++i)
+    for (int i = 0; i < kVec; ++i) acc[g][i] = sum_over_subs<L::kLanes>(acc[g][i]);
+    const float s = sum_over_subs<L::kLanes>(local_sum[g]);
+    if (lanes.sub == 0 && lanes.active)
 #pragma unroll
-      for (int offset = L::kLanes; offset < HS_WAVE_SIZE; offset *= 2) acc[g][i] += shfl_xor(acc[g][i], offset);
-    if (g < ng && lanes.sub == 0 && lanes.active)
-#pragma unroll
-      for (int i = 0; i < kVec; ++i) wave_acc[(lanes.wave * ng + g) * D + lanes.chunk * kVec + i] = acc[g][i];
-    const float s = group_sum(local_sum[g]);
-    if (threadIdx.x % HS_WAVE_SIZE == 0) red[lanes.wave][g] = s;
+      for (int i = 0; i < kVec; ++i) wave_acc[(lanes.wave * kG + g) * D + lanes.chunk * kVec + i] = acc[g][i];
+    if (threadIdx.x % HS_WAVE_SIZE == 0) {
+      wave_max[lanes.wave * kG + g] = running_max[g];
+      wave_sum[lanes.wave * kG + g] = s;
+    }
   }
   __syncthreads();
 
   const int64_t row0 = static_cast<int64_t>(b) * a.num_heads + head0;  // (b, head0) in [B, Hq]
   for (int idx = threadIdx.x; idx < ng * D; idx += blockDim.x) {
     const int g = idx / D, d = idx % D;
+    float head_max = -INFINITY;
+    for (int w = 0; w < kDecodeWaves; ++w) head_max = fmaxf(head_max, wave_max[w * kG + g]);
     float value = 0.0f, sum = 0.0f;
     for (int w = 0; w < kDecodeWaves; ++w) {
-      value += wave_acc[(w * ng + g) * D + d];
-      sum += red[w][g];
+      const float wm = wave_max[w * kG + g];
+      const float f = wm == -INFINITY ? 0.0f : __expf(wm - head_max);
+      value += wave_acc[(w * kG + g) * D + d] * f;
+      sum += wave_sum[w * kG + g] * f;
     }
-    float head_max = -INFINITY;
-#pragma unroll
-    for (int gg = 0; gg < kG; ++gg)  // constant indices keep running_max in registers
-      if (gg == g) head_max = running_max[gg];
     if (a.num_partitions == 1) {
       const float sink = a.sinks != nullptr ? a.sinks[head0 + g] : -INFINITY;
       const float top = fmaxf(head_max, sink);
@@ -271,7 +276,9 @@ __global__ void paged_decode_combine_kernel(DecodeAttentionArgs<T> a, int head_s
   const int head = blockIdx.x, b = blockIdx.y;
   const KeyRange range = decode_key_range(a.seq_lens[b], a.max_seq_len, a.max_blocks_per_seq, a.block_size,
                                           a.sliding_window);
-  const int parts = (range.end - range.first + a.partition_size - 1) / a.partition_size;
+  const int keys = range.end - range.first;
+  const int partition_size = decode_partition_size(keys, a.num_partitions);
+  const int parts = (keys + partition_size - 1) / partition_size;
   const int64_t row = static_cast<int64_t>(b) * a.num_heads + head;
   const float* pmax = a.partial_max + row * a.num_partitions;
   const float* psum = a.partial_sum + row * a.num_partitions;
@@ -299,14 +306,11 @@ inline size_t combine_shared_bytes(int num_partitions) { return (num_partitions 
 template <typename T, int D, int kG>
 void launch_decode(const DecodeAttentionArgs<T>& a, hipStream_t stream) {
   const int group = a.num_heads / a.num_kv_heads;
-  const int ng = std::min(group, kG);
-  const size_t smem = static_cast<size_t>(ng) * (kDecodeTile + kDecodeWaves * D) * sizeof(float);
+  const size_t results = (size_t{kDecodeWaves} * kG * D + 2 * kDecodeWaves * kG) * sizeof(float);
+  const size_t smem = std::max(kDecodeRingBytes, results);
   const dim3 grid(static_cast<unsigned>(a.num_kv_heads * ((group + kG - 1) / kG)), static_cast<unsigned>(a.num_seqs),
                   static_cast<unsigned>(a.num_partitions));
-  int device = 0;
-  HS_GPU_CHECK(hipGetDevice(&device));
-  const int threads = kDecodeWaves * device_caps(device).wave_size;
-  paged_decode_kernel<T, D, kG><<<grid, threads, smem, stream>>>(a);
+  paged_decode_kernel<T, D, kG><<<grid, kDecodeThreads, smem, stream>>>(a);
   HS_GPU_CHECK_LAUNCH();
   if (a.num_partitions > 1) {
     const int combine_threads = std::clamp((D + 63) / 64 * 64, 64, 256);
@@ -316,14 +320,14 @@ void launch_decode(const DecodeAttentionArgs<T>& a, hipStream_t stream) {
   }
 }
 
-// Query heads per block: the group rounded up to 1, 2, 4 or 8 (larger groups take several blocks).
+// Query heads per block: the group rounded up to 1, 2 or 4 (larger groups take several blocks).
 template <typename T, int D>
 void launch_for_head_size(const DecodeAttentionArgs<T>& a, hipStream_t stream) {
+  static_assert(kDecodeMaxGroup == 4, "instantiate the kernel for each group size up to kDecodeMaxGroup");
   const int group = a.num_heads / a.num_kv_heads;
   if (group == 1) return launch_decode<T, D, 1>(a, stream);
   if (group == 2) return launch_decode<T, D, 2>(a, stream);
-  if (group <= 4) return launch_decode<T, D, 4>(a, stream);
-  launch_decode<T, D, kDecodeMaxGroup>(a, stream);
+  launch_decode<T, D, 4>(a, stream);
 }
 
 template <typename T>

@@ -160,5 +160,24 @@ __device__ __forceinline__ T shfl_xor(T value, int lane_mask) {
 #endif
 }
 
+// Every lane gets the value of lane src_lane.
+template <typename T>
+__device__ __forceinline__ T shfl(T value, int src_lane) {
+#if defined(HS_GPU_CUDA)
+  return __shfl_sync(0xffffffffu, value, src_lane);
+#else
+  return __shfl(value, src_lane);
+#endif
+}
+
+// Whether any lane of the wave passes true.
+__device__ __forceinline__ bool wave_any(bool predicate) {
+#if defined(HS_GPU_CUDA)
+  return __any_sync(0xffffffffu, predicate);
+#else
+  return __any(predicate);
+#endif
+}
+
 }  // namespace hipserve::gpu
 #endif

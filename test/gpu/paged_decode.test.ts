@@ -16,6 +16,7 @@ describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
       pool.half(s.dtype, [n, s.numHeads, s.headSize], b.q), pool.half(s.dtype, b.cacheShape, b.keyCache),
       pool.half(s.dtype, b.cacheShape, b.valueCache), pool.i32([n], s.seqLens), pool.i32([n, b.maxBlocks], b.blockTables),
       maxSeqLen, { ...o, sinks: o.sinks ? pool.f32([s.numHeads], o.sinks) : undefined }, out);
+    gpuAddon().gpu.synchronize(0);
     return { got: downloadHalf(s.dtype, out), want: cpuDecode(s, b, o) };
   }
 
@@ -63,6 +64,15 @@ describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
     const { got, want } = gpuDecode(s, { scale: 0.1 }, 620); // the block tables allow 16 × 39 = 624
     expect(halfViolation('bf16', got, want, 2e-3)).toBeLessThanOrEqual(1);
   });
+
+  // A captured decode step is launched for the model's max_seq_len and replayed for any shorter lengths.
+  for (const [maxSeqLen, numHeads, numKvHeads] of [[32768, 32, 8], [8192, 64, 4]] as const)
+    it(`gives the same answer for short sequences under max_seq_len ${maxSeqLen} (Hq=${numHeads}, Hk=${numKvHeads})`, () => {
+      const s = spec('bf16', { seqLens: [1, 17, 300, 513], numHeads, numKvHeads, seed: 15, maxBlocks: maxSeqLen / 16 });
+      const { got, want } = gpuDecode(s, { scale: 0.1, sinks: randomF32(numHeads, 16, 2) }, maxSeqLen);
+      expect(halfViolation('bf16', got, want, 2e-3)).toBeLessThanOrEqual(1);
+      expect(relativeError(got, want)).toBeLessThan(5e-3);
+    });
 
   it('reports bad block-table entries and sequence lengths as HS_OUT_OF_BOUNDS', () => {
     const s = spec('bf16', { seqLens: [40, 20], seed: 12 });

@@ -15,6 +15,8 @@ export interface DecodeSpec {
   headSize: number;
   blockSize: number;
   seed: number;
+  /** block-table columns (default: one more than the longest sequence needs) */
+  maxBlocks?: number;
 }
 
 export interface DecodeBatch {
@@ -29,7 +31,7 @@ export interface DecodeBatch {
 export function makeDecodeBatch(s: DecodeSpec): DecodeBatch {
   const blocksOf = s.seqLens.map((n) => Math.ceil(n / s.blockSize));
   const numBlocks = blocksOf.reduce((a, b) => a + b, 0) + 2;
-  const maxBlocks = Math.max(...blocksOf) + 1;
+  const maxBlocks = s.maxBlocks ?? Math.max(...blocksOf) + 1;
   const r = rng(s.seed);
   const free = Array.from({ length: numBlocks }, (_, i) => i);
   for (let i = free.length - 1; i > 0; i--) {

@@ -1,0 +1,134 @@
+// Paged decode attention timings (not a test). Each shape: N calls enqueued back to back between two
+// gpu.synchronize() calls, divided by N (an addon whose ops wait for the device adds one round trip per call);
+// `--profile` runs 5 calls per shape for ncu, whose kernel durations `--merge` puts beside. Caches are replicated
+// and rotated so that a small one is not served from L2; their bytes are constant (every score equal: the
+// running max is raised once per wave, random scores raise it a few times more). bytes = K and V actually read +
+// q + out. Usage:
+//   node test/gpu/bench-decode.mjs [--profile] > bench.json
+//   node test/gpu/bench-decode.mjs --merge bench.json torch.json [ncu.csv profile.json]   (prints the table)
+//   node test/gpu/bench-decode.mjs --shapes   (the shapes, for bench-decode-torch.py)
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const SHAPES = [
+  // [label, B, ctx, Hq, Hk, maxSeqLen]
+  ...[4096, 8192, 16384, 32768].map((ctx) => ['llama3-8b', 1, ctx, 32, 8, ctx]),
+  ['llama3-8b', 8, 4096, 32, 8, 4096], ['llama3-8b', 8, 8192, 32, 8, 8192],
+  ['llama3-8b', 64, 4096, 32, 8, 4096], ['llama3-8b', 256, 4096, 32, 8, 4096],
+  ['qwen3 Hq64/Hk4', 1, 32768, 64, 4, 32768], ['qwen3 Hq64/Hk4', 64, 4096, 64, 4, 4096],
+  ['llama3-8b short', 1, 512, 32, 8, 512], ['llama3-8b short', 1, 512, 32, 8, 32768],
+  ['llama3-8b short', 64, 512, 32, 8, 512], ['llama3-8b short', 64, 512, 32, 8, 8192],
+];
+const D = 128, BLOCK = 16, L2_DEFEAT_BYTES = 256 * 2 ** 20;
+
+const key = ([label, b, ctx, hq, hk, max]) => `${label} B=${b} ctx=${ctx} Hq=${hq} Hk=${hk} max=${max}`;
+const bytesOf = ([, b, ctx, hq, hk]) => 2 * b * ctx * hk * D * 2 + 2 * b * hq * D * 2;
+const bytesOfName = (name) => bytesOf(SHAPES.find((s) => key(s) === name));
+
+function merge([benchFile, torchFile, ncuFile, profileFile]) {
+  const bench = JSON.parse(readFileSync(benchFile, 'utf8'));
+  const torch = JSON.parse(readFileSync(torchFile, 'utf8'));
+  const kernelUs = ncuFile ? ncuTimes(readFileSync(ncuFile, 'utf8'), JSON.parse(readFileSync(profileFile, 'utf8')).profileOrder) : {};
+  const copy = torch.copy_gbps;
+  console.log(`${bench.device}; device-to-device copy ${copy.toFixed(0)} GB/s (read + write, torch, same run)`);
+  const rows = (bench.rows.length ? bench.rows : bench.profileOrder.map(([name]) => ({ name, bytes: bytesOfName(name), us: NaN })))
+    .map((r) => {
+    const k = kernelUs[r.name];
+    const sdpa = torch.sdpa[r.name];
+    const gbps = (us) => (r.bytes / us / 1e3).toFixed(0);
+    return {
+      shape: r.name, MB: (r.bytes / 1e6).toFixed(1),
+      'host µs/call': r.us.toFixed(1), 'kernel µs (ncu)': k ? k.toFixed(1) : '-',
+      'GB/s': k ? gbps(k) : gbps(r.us), '% copy': `${((100 * r.bytes) / (k ?? r.us) / 1e3 / copy).toFixed(0)}%`,
+      'torch SDPA µs': sdpa ? sdpa.toFixed(1) : '-', 'SDPA GB/s': sdpa ? gbps(sdpa) : '-',
+    };
+  });
+  console.table(rows);
+}
+
+// ncu --csv rows of paged_decode kernels in launch order: a decode kernel and, when split, its combine.
+function ncuTimes(csv, order) {
+  const lines = csv.split('\n').filter((l) => l.startsWith('"') && l.includes('gpu__time_duration'));
+  const calls = [];
+  for (const line of lines) {
+    const cells = line.match(/"([^"]*)"/g).map((c) => c.slice(1, -1));
+    const ns = Number(cells.at(-1).replace(/,/g, ''));
+    const combine = cells.some((c) => c.includes('paged_decode_combine_kernel'));
+    if (combine && calls.length) calls[calls.length - 1] += ns;
+    else calls.push(ns);
+  }
+  const out = {};
+  let i = 0;
+  for (const [name, n] of order) {
+    const mine = calls.slice(i, i + n).sort((a, b) => a - b);
+    i += n;
+    if (mine.length) out[name] = mine[Math.floor(mine.length / 2)] / 1e3;
+  }
+  return out;
+}
+
+function run(profile) {
+  const require = createRequire(import.meta.url);
+  const addon = require(path.resolve(process.env.HIPSERVE_ADDON ?? 'build-cuda/Release/hipserve.node'));
+  const { gpu, ops } = addon;
+  if (!gpu || gpu.deviceCount() === 0) throw new Error('no GPU backend or device');
+  const buffers = [];
+  const tensor = (dtype, shape, host, byte) => {
+    const data = new gpu.DeviceBuffer(shape.reduce((a, b) => a * b, 1) * (dtype === 'bf16' ? 2 : 4));
+    buffers.push(data);
+    if (host) data.upload(host);
+    else if (byte !== undefined) data.fill(byte);
+    return { data, dtype, shape };
+  };
+  let seed = 12345;
+  const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
+  const randomBf16 = (n) => Uint16Array.from({ length: n }, () => 0x3c00 | (next() >>> 24)); // ~[0.0078, 0.0156)
+  const rows = [], profileOrder = [];
+  const only = process.env.DECODE_SHAPES; // a substring of the shapes to run
+  for (const shape of SHAPES.filter((s) => !only || key(s).includes(only))) {
+    const [, b, ctx, hq, hk, maxSeqLen] = shape;
+    const blocksPer = Math.ceil(ctx / BLOCK), numBlocks = b * blocksPer, columns = Math.ceil(maxSeqLen / BLOCK);
+    const cacheShape = [numBlocks, BLOCK, hk, D], cacheBytes = 2 * numBlocks * BLOCK * hk * D * 2;
+    const replicas = Math.max(1, Math.min(16, Math.ceil(L2_DEFEAT_BYTES / cacheBytes)));
+    const caches = Array.from({ length: replicas }, () => [tensor('bf16', cacheShape, null, 0x3c), tensor('bf16', cacheShape, null, 0x3b)]);
+    const perm = Int32Array.from({ length: numBlocks }, (_, i) => i);
+    for (let i = numBlocks - 1; i > 0; i--) {
+      const j = next() % (i + 1);
+      [perm[i], perm[j]] = [perm[j], perm[i]];
+    }
+    const tables = new Int32Array(b * columns).fill(-1);
+    for (let s = 0; s < b; s++) tables.set(perm.subarray(s * blocksPer, (s + 1) * blocksPer), s * columns);
+    const q = tensor('bf16', [b, hq, D], randomBf16(b * hq * D)), out = tensor('bf16', [b, hq, D]);
+    const bt = tensor('i32', [b, columns], tables), lens = tensor('i32', [b], new Int32Array(b).fill(ctx));
+    let r = 0;
+    const call = () => {
+      const [kc, vc] = caches[r++ % replicas];
+      ops.gpuPagedDecodeAttention(q, kc, vc, lens, bt, maxSeqLen, { scale: 0.088 }, out);
+    };
+    const timeCalls = (n) => {
+      gpu.synchronize(0);
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) call();
+      gpu.synchronize(0);
+      return Number(process.hrtime.bigint() - t0) / 1e3 / n;
+    };
+    if (profile) {
+      for (let i = 0; i < 5; i++) call();
+      gpu.synchronize(0);
+      profileOrder.push([key(shape), 5]);
+    } else {
+      timeCalls(3);
+      const n = Math.max(10, Math.min(300, Math.ceil(30_000 / timeCalls(5))));
+      rows.push({ name: key(shape), bytes: bytesOf(shape), us: timeCalls(n), calls: n, replicas });
+    }
+    for (const x of buffers.splice(0)) x.free();
+  }
+  const info = gpu.deviceInfo(0);
+  console.log(JSON.stringify({ device: `${info.name} (${info.arch}, ${info.computeUnits} CUs)`, rows, profileOrder }));
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--merge') merge(args.slice(1));
+else if (args[0] === '--shapes') console.log(JSON.stringify(SHAPES.map((s) => ({ name: key(s), shape: s }))));
+else run(args[0] === '--profile');

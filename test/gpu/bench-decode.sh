@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# One GPU-machine call for paged decode attention, under ~100 s: its tests, the benchmark (host-timed calls, ncu
+# kernel durations, torch copy and SDPA peers), then memcheck and racecheck over the tests and ncu's stall
+# reasons for one shape, side by side. DECODE_ADDONS="name=path ..." compares builds (default: build-cuda's).
+# Carry: .device-<you>, build-cuda/Release. Usage there: bash test/gpu/bench-decode.sh .device-<you> [sanitize|none]
+set -uo pipefail
+bundle="${1:-.device}" sanitize="${2:-sanitize}" out="${OUT:-/tmp/out}" tmp="$(mktemp -d)"
+addons=(${DECODE_ADDONS:-current=build-cuda/Release/hipserve.node})
+mkdir -p "$out"
+source "$bundle/setup.sh" >/dev/null
+tar -xJf "$bundle/nm.tar.xz"
+nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv,noheader | tee "$out/bench.err"
+vitest=(node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts test/gpu/paged_decode.test.ts --reporter=verbose)
+
+SECONDS=0
+for a in "${addons[@]}"; do
+  HIPSERVE_ADDON="${a#*=}" timeout 40 "${vitest[@]}" > "$tmp/vitest-${a%%=*}.log" 2>&1 &
+done
+wait
+for a in "${addons[@]}"; do
+  { echo "=== ${a%%=*}"; cat "$tmp/vitest-${a%%=*}.log"; } >> "$out/vitest.log"
+  echo "${a%%=*}: $(grep -E "Tests " "$tmp/vitest-${a%%=*}.log")"; grep -E "×|FAIL|AssertionError" "$tmp/vitest-${a%%=*}.log" | head -10
+done
+echo "tests: ${SECONDS} s"
+
+SECONDS=0
+node test/gpu/bench-decode.mjs --shapes | timeout 40 python3 test/gpu/bench-decode-torch.py > "$tmp/torch.json" 2>> "$out/bench.err"
+for a in "${addons[@]}"; do
+  export HIPSERVE_ADDON="${a#*=}"
+  timeout 30 node test/gpu/bench-decode.mjs > "$tmp/bench.json" 2>> "$out/bench.err"
+  timeout 30 ncu --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv -k regex:paged_decode \
+    --log-file "$tmp/ncu.csv" node test/gpu/bench-decode.mjs --profile > "$tmp/profile.json" 2>> "$out/bench.err"
+  echo "=== ${a%%=*}" | tee -a "$out/bench.txt"
+  node test/gpu/bench-decode.mjs --merge "$tmp/bench.json" "$tmp/torch.json" "$tmp/ncu.csv" "$tmp/profile.json" | tee -a "$out/bench.txt"
+done
+echo "bench: ${SECONDS} s"
+
+if [ "$sanitize" != none ]; then
+  SECONDS=0
+  for a in "${addons[@]}"; do
+    for tool in memcheck racecheck; do
+      HIPSERVE_ADDON="${a#*=}" timeout "${DECODE_SANITIZER_S:-50}" compute-sanitizer --tool $tool --target-processes all \
+        --print-limit 20 "${vitest[@]}" > "$out/$tool-${a%%=*}.log" 2>&1 &
+    done
+  done
+  # Where the decode kernel's time goes (stall reasons), for the next step; on one mid-size shape.
+  HIPSERVE_ADDON="${addons[-1]#*=}" DECODE_SHAPES="B=8 ctx=8192" timeout 40 ncu --clock-control none --section SpeedOfLight \
+    --section WarpStateStats --section Occupancy -k regex:paged_decode_kernel -c 1 \
+    node test/gpu/bench-decode.mjs --profile > "$out/ncu-stalls.txt" 2>&1 &
+  wait
+  echo "sanitizers: ${SECONDS} s"
+  for f in "$out"/memcheck-*.log "$out"/racecheck-*.log; do
+    echo "== $(basename "$f"): $(grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$f" | tail -1) $(grep -E "Tests " "$f")"
+    grep -E "Invalid|hazard" "$f" | head -3
+  done
+fi
