@@ -1,6 +1,6 @@
 /**
  * GPU decode benchmark: `node dist/src/bench/gpu-decode.js --model DIR [--batch 1,8,64,256] [--prompt-len 128]
- * [--steps 64] [--reference summary.json] [--json FILE] [--eager]`.
+ * [--steps 64] [--max-model-len 4096] [--reference summary.json] [--json FILE] [--eager]`.
  *
  * Fills `batch` sequences with random prompts, then times `steps` decode steps of all of them (the model's forward
  * with graphs unless --eager, the logits' copy to the host and a greedy pick per row). Each step must read every
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     model: { type: 'string' }, batch: { type: 'string', default: '1,8,64,256' }, 'prompt-len': { type: 'string', default: '128' },
     steps: { type: 'string', default: '64' }, reference: { type: 'string' }, json: { type: 'string' },
-    eager: { type: 'boolean', default: false },
+    eager: { type: 'boolean', default: false }, 'max-model-len': { type: 'string', default: '4096' },
   } });
   if (!values.model) throw new Error('--model DIR is required');
   const batches = values.batch.split(',').map(Number);
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
   const ref: Reference = values.reference ? JSON.parse(readFileSync(values.reference, 'utf8')) as Reference : {};
   const maxNumBatchedTokens = 2048;
   const t0 = performance.now();
-  const { model, files, platform } = await loadCausalLM(values.model, { maxNumBatchedTokens, maxModelLen: 4096,
+  const { model, files, platform } = await loadCausalLM(values.model, { maxNumBatchedTokens, maxModelLen: Number(values['max-model-len']),
     maxNumSeqs: Math.max(...batches), enforceEager: values.eager });
   console.log(`loaded ${values.model} on ${platform.name} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const maxBatch = Math.max(...batches);

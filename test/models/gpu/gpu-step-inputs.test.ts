@@ -90,5 +90,6 @@ describe('graphSizeFor', () => {
       .toEqual([1, 2, 4, 8, 8, 16, 16, 32, 112, 256, 256]);
     expect(graphSizeFor(257, 256)).toBeNull();
     expect(graphSizeFor(70, 72)).toBe(72);
+    expect(graphSizeFor(3, 3)).toBe(3);
   });
 });
