@@ -108,7 +108,10 @@ Napi::Value map_file(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+void install_crash_backtrace();  // crash_backtrace.cc
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
+  install_crash_backtrace();
   Napi::Object ops = Napi::Object::New(env);
   Napi::Object ops_async = Napi::Object::New(env);
   for (const BindingEntry& entry : binding_registry()) {
