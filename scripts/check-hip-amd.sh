@@ -35,16 +35,5 @@ compile_one() {
 export -f compile_one
 export HS_ARCHS="${archs[*]}" HS_OUT="$out"
 
-# Debian's ROCm 5.2 has no hipBLASLt: without its header the BLAS wrapper cannot compile here (ROCm images have it).
-have_hipblaslt=1
-echo '#include <hipblaslt/hipblaslt.h>' > "$out/probe.hip"
-hipcc -x hip $HS_ARCHS -E "$out/probe.hip" -o /dev/null >/dev/null 2>&1 || have_hipblaslt=0
-srcs=()
-for src in native/hip/*.hip native/runtime/*.hip; do
-  if [ "$src" = native/runtime/blas.hip ] && [ "$have_hipblaslt" = 0 ]; then
-    echo "skip $src (hipblaslt/hipblaslt.h is absent: hipBLASLt is not installed)"
-    continue
-  fi
-  srcs+=("$src")
-done
+srcs=(native/hip/*.hip native/runtime/*.hip)
 printf '%s\n' "${srcs[@]}" | xargs -P "$(nproc)" -I{} bash -c 'compile_one "$1"' _ {}

@@ -76,73 +76,124 @@
 #define hipGraphLaunch cudaGraphLaunch
 #define hipGraphExecDestroy cudaGraphExecDestroy
 #define hipGraphDestroy cudaGraphDestroy
-// BLAS (cuBLASLt under hipBLASLt's names), only in a file that defines HS_GPU_BLASLT before its first include of
-// this header (runtime/blas.hip), so the other sources need no BLAS headers.
-#if defined(HS_GPU_BLASLT)
-#include <cublasLt.h>
-#define hipblasStatus_t cublasStatus_t
-#define HIPBLAS_STATUS_SUCCESS CUBLAS_STATUS_SUCCESS
-#define HIPBLAS_STATUS_NOT_SUPPORTED CUBLAS_STATUS_NOT_SUPPORTED
-#define hipblasOperation_t cublasOperation_t
-#define HIPBLAS_OP_N CUBLAS_OP_N
-#define HIPBLAS_OP_T CUBLAS_OP_T
-#define hipblasComputeType_t cublasComputeType_t
-#define HIPBLAS_COMPUTE_32F CUBLAS_COMPUTE_32F
-#define hipDataType cudaDataType_t
-#define HIP_R_32F CUDA_R_32F
-#define HIP_R_16F CUDA_R_16F
-#define HIP_R_16BF CUDA_R_16BF
-#define hipblasLtHandle_t cublasLtHandle_t
-#define hipblasLtCreate cublasLtCreate
-#define hipblasLtDestroy cublasLtDestroy
-#define hipblasLtMatmulDesc_t cublasLtMatmulDesc_t
-#define hipblasLtMatmulDescCreate cublasLtMatmulDescCreate
-#define hipblasLtMatmulDescDestroy cublasLtMatmulDescDestroy
-#define hipblasLtMatmulDescSetAttribute cublasLtMatmulDescSetAttribute
-#define hipblasLtMatmulDescAttributes_t cublasLtMatmulDescAttributes_t
-#define HIPBLASLT_MATMUL_DESC_TRANSA CUBLASLT_MATMUL_DESC_TRANSA
-#define HIPBLASLT_MATMUL_DESC_TRANSB CUBLASLT_MATMUL_DESC_TRANSB
-#define HIPBLASLT_MATMUL_DESC_EPILOGUE CUBLASLT_MATMUL_DESC_EPILOGUE
-#define HIPBLASLT_MATMUL_DESC_BIAS_POINTER CUBLASLT_MATMUL_DESC_BIAS_POINTER
-#define HIPBLASLT_MATMUL_DESC_BIAS_DATA_TYPE CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE
-#define hipblasLtEpilogue_t cublasLtEpilogue_t
-#define HIPBLASLT_EPILOGUE_DEFAULT CUBLASLT_EPILOGUE_DEFAULT
-#define HIPBLASLT_EPILOGUE_BIAS CUBLASLT_EPILOGUE_BIAS
-#define hipblasLtMatrixLayout_t cublasLtMatrixLayout_t
-#define hipblasLtMatrixLayoutCreate cublasLtMatrixLayoutCreate
-#define hipblasLtMatrixLayoutDestroy cublasLtMatrixLayoutDestroy
-#define hipblasLtMatmulPreference_t cublasLtMatmulPreference_t
-#define hipblasLtMatmulPreferenceCreate cublasLtMatmulPreferenceCreate
-#define hipblasLtMatmulPreferenceDestroy cublasLtMatmulPreferenceDestroy
-#define hipblasLtMatmulPreferenceSetAttribute cublasLtMatmulPreferenceSetAttribute
-#define hipblasLtMatmulPreferenceAttributes_t cublasLtMatmulPreferenceAttributes_t
-#define HIPBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES
-// cuBLASLt assumes 256-byte aligned matrices unless told less; hipBLASLt has no such preference.
-#define HS_BLASLT_ALIGNMENT_PREFS 1
-#define HIPBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES
-#define HIPBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES
-#define HIPBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES
-#define HIPBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES
-#define hipblasLtMatmulAlgo_t cublasLtMatmulAlgo_t
-#define hipblasLtMatmulHeuristicResult_t cublasLtMatmulHeuristicResult_t
-#define hipblasLtMatmulAlgoGetHeuristic cublasLtMatmulAlgoGetHeuristic
-#define hipblasLtMatmul cublasLtMatmul
-#endif
-
 #define HS_GPU_VENDOR "cuda"
 
 #elif defined(HS_GPU_ROCM) || defined(__HIP_PLATFORM_AMD__) || defined(__HIPCC__)
 #include <hip/hip_fp16.h>
 #include <hip/hip_runtime.h>
-#if defined(HS_GPU_BLASLT)
-#include <hipblaslt/hipblaslt.h>
-#endif
 
 #define HS_GPU_VENDOR "rocm"
 
 #else
 #error "platform/gpu.h needs HS_GPU_CUDA (nvcc) or a HIP compiler (HS_GPU_ROCM)"
 #endif
+
+// BLAS: the part of the BLASLt C API (cuBLASLt on NVIDIA, hipBLASLt on AMD) that runtime/blas.hip uses, declared
+// here instead of including the vendor header, because the library is loaded at run time (runtime/blas_library.h):
+// the build needs neither its headers nor its library. Only in a file that defines HS_GPU_BLASLT before its first
+// include of this header. The functions share their signatures; the names' prefix, the enum values and the
+// algorithm struct differ between the vendors (values from cublasLt.h/cublas_api.h of CUDA 12.6 and from
+// hipblaslt.h/hipblas-common.h of ROCm 6).
+#if defined(HS_GPU_BLASLT)
+#include <cstddef>
+#include <cstdint>
+
+namespace hipserve::gpu::blaslt {
+
+// Opaque objects of the library, created and destroyed by its functions.
+struct HandleObject;
+struct MatmulDescObject;
+struct LayoutObject;
+struct PreferenceObject;
+using Handle = HandleObject*;
+using MatmulDesc = MatmulDescObject*;
+using Layout = LayoutObject*;
+using Preference = PreferenceObject*;
+
+// The library's enums are C enums (int-sized); they are passed and returned as int32_t.
+using Status = int32_t;
+
+#if defined(HS_GPU_CUDA)
+inline constexpr const char* kLibraryNames[] = {"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"};
+inline constexpr const char* kSymbolPrefix = "cublasLt";
+inline constexpr Status kStatusSuccess = 0;
+inline constexpr Status kStatusNotSupported = 15;
+inline constexpr int32_t kOpN = 0, kOpT = 1;                    // cublasOperation_t
+inline constexpr int32_t kCompute32F = 68;                      // cublasComputeType_t
+inline constexpr int32_t kTypeF32 = 0, kTypeF16 = 2, kTypeBF16 = 14;  // cudaDataType
+// cublasLtMatmulDescAttributes_t
+inline constexpr int32_t kDescTransA = 3, kDescTransB = 4, kDescEpilogue = 7, kDescBiasPointer = 8,
+                         kDescBiasDataType = 26;
+inline constexpr uint32_t kEpilogueDefault = 1, kEpilogueBias = 4;  // cublasLtEpilogue_t
+// cublasLtMatmulPreferenceAttributes_t. cuBLASLt assumes 256-byte aligned matrices unless told less.
+inline constexpr int32_t kPrefMaxWorkspaceBytes = 1;
+inline constexpr bool kHasAlignmentPrefs = true;
+inline constexpr int32_t kPrefMinAlignmentA = 5, kPrefMinAlignmentB = 6, kPrefMinAlignmentC = 7,
+                         kPrefMinAlignmentD = 8;
+
+// cublasLtMatmulAlgo_t: 64 opaque bytes.
+struct MatmulAlgo {
+  uint64_t data[8];
+};
+inline constexpr size_t kHeuristicResultBytes = 96;
+#else
+inline constexpr const char* kLibraryNames[] = {"libhipblaslt.so.0", "libhipblaslt.so.1", "libhipblaslt.so"};
+inline constexpr const char* kSymbolPrefix = "hipblasLt";
+inline constexpr Status kStatusSuccess = 0;
+inline constexpr Status kStatusNotSupported = 7;
+inline constexpr int32_t kOpN = 111, kOpT = 112;                // hipblasOperation_t
+inline constexpr int32_t kCompute32F = 2;                       // hipblasComputeType_t
+inline constexpr int32_t kTypeF32 = 0, kTypeF16 = 2, kTypeBF16 = 14;  // hipDataType
+// hipblasLtMatmulDescAttributes_t
+inline constexpr int32_t kDescTransA = 0, kDescTransB = 1, kDescEpilogue = 2, kDescBiasPointer = 3,
+                         kDescBiasDataType = 4;
+inline constexpr uint32_t kEpilogueDefault = 1, kEpilogueBias = 4;  // hipblasLtEpilogue_t
+// hipblasLtMatmulPreferenceAttributes_t: no alignment preferences.
+inline constexpr int32_t kPrefMaxWorkspaceBytes = 1;
+inline constexpr bool kHasAlignmentPrefs = false;
+inline constexpr int32_t kPrefMinAlignmentA = -1, kPrefMinAlignmentB = -1, kPrefMinAlignmentC = -1,
+                         kPrefMinAlignmentD = -1;
+
+// hipblasLtMatmulAlgo_t: 16 opaque bytes and the workspace bound.
+struct MatmulAlgo {
+  uint8_t data[16];
+  size_t max_workspace_bytes;
+};
+inline constexpr size_t kHeuristicResultBytes = 56;
+#endif
+
+// cublasLtMatmulHeuristicResult_t / hipblasLtMatmulHeuristicResult_t (same fields).
+struct HeuristicResult {
+  MatmulAlgo algo;
+  size_t workspace_bytes;
+  Status state;
+  float waves_count;
+  int reserved[4];
+};
+static_assert(sizeof(HeuristicResult) == kHeuristicResultBytes, "the heuristic result must match the library's");
+
+// The functions, named kSymbolPrefix + the name after "Fn" (CreateFn: cublasLtCreate / hipblasLtCreate).
+using CreateFn = Status (*)(Handle* handle);
+using DestroyFn = Status (*)(Handle handle);
+using MatmulDescCreateFn = Status (*)(MatmulDesc* desc, int32_t compute_type, int32_t scale_type);
+using MatmulDescDestroyFn = Status (*)(MatmulDesc desc);
+using MatmulDescSetAttributeFn = Status (*)(MatmulDesc desc, int32_t attribute, const void* value, size_t bytes);
+using MatrixLayoutCreateFn = Status (*)(Layout* layout, int32_t type, uint64_t rows, uint64_t cols, int64_t ld);
+using MatrixLayoutDestroyFn = Status (*)(Layout layout);
+using MatmulPreferenceCreateFn = Status (*)(Preference* pref);
+using MatmulPreferenceDestroyFn = Status (*)(Preference pref);
+using MatmulPreferenceSetAttributeFn = Status (*)(Preference pref, int32_t attribute, const void* value,
+                                                  size_t bytes);
+using MatmulAlgoGetHeuristicFn = Status (*)(Handle handle, MatmulDesc desc, Layout a, Layout b, Layout c, Layout d,
+                                            Preference pref, int requested, HeuristicResult* results,
+                                            int* returned);
+using MatmulFn = Status (*)(Handle handle, MatmulDesc desc, const void* alpha, const void* a, Layout a_layout,
+                            const void* b, Layout b_layout, const void* beta, const void* c, Layout c_layout, void* d,
+                            Layout d_layout, const MatmulAlgo* algo, void* workspace, size_t workspace_bytes,
+                            hipStream_t stream);
+
+}  // namespace hipserve::gpu::blaslt
+#endif  // HS_GPU_BLASLT
 
 #if defined(__CUDACC__) || defined(__HIPCC__)
 #define HS_GPU_DEVICE_CODE 1

@@ -1,4 +1,4 @@
-// Dense GEMM through the vendor BLAS: hipBLASLt on AMD, cuBLASLt on NVIDIA (names mapped in platform/gpu.h).
+// Dense GEMM through the vendor BLAS: hipBLASLt on AMD, cuBLASLt on NVIDIA, loaded at run time (blas_library.h).
 //
 //   out[T, N] = x[T, K] · w[N, K]ᵀ (+ bias[N])     w as nn.Linear stores it, like the CPU matmul (ops.h)
 //
@@ -8,6 +8,7 @@
 // tensor-core kernels; where the library has no kernel for the alignment given, the call throws `unsupported`.
 //
 // One library handle and one 32 MiB workspace per device, made by blas_init on first use and kept until exit.
+// Without the library (no libcublasLt.so.13/.12 or libhipblaslt.so.0/.1 on the machine) both throw `unsupported`.
 // The algorithm the library's heuristic picks is cached per (T, N, K, row strides, dtypes, bias, alignments).
 // A call enqueues one GEMM on `stream`: no allocation, no synchronization, so it can be captured into a graph,
 // provided blas_init(device) ran before the capture began (matmul throws `invalid_argument` when it would have

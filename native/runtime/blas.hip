@@ -1,6 +1,7 @@
 // First, before anything includes platform/gpu.h: it maps the BLAS names only for a file that asks.
 #define HS_GPU_BLASLT 1
 #include "runtime/blas.h"
+#include "runtime/blas_library.h"
 
 #include <array>
 #include <map>
@@ -16,9 +17,11 @@
 namespace hipserve::gpu {
 namespace {
 
+using blaslt::library;
+
 constexpr uint64_t kWorkspaceBytes = uint64_t{32} << 20;
 
-[[noreturn]] void throw_blas_error(hipblasStatus_t status, const char* call) {
+[[noreturn]] void throw_blas_error(blaslt::Status status, const char* call) {
   std::ostringstream os;
   os << call << " failed with BLAS status " << static_cast<int>(status);
   throw Error(ErrorCode::device_error, os.str());
@@ -26,17 +29,17 @@ constexpr uint64_t kWorkspaceBytes = uint64_t{32} << 20;
 
 #define HS_BLAS_CHECK(call)                                                          \
   do {                                                                               \
-    hipblasStatus_t hs_blas_status_ = (call);                                        \
-    if (hs_blas_status_ != HIPBLAS_STATUS_SUCCESS) throw_blas_error(hs_blas_status_, #call); \
+    const blaslt::Status hs_blas_status_ = (call);                                   \
+    if (hs_blas_status_ != blaslt::kStatusSuccess) throw_blas_error(hs_blas_status_, #call); \
   } while (0)
 
 // Owns one of the library's descriptors.
-template <typename Handle, hipblasStatus_t (*kDestroy)(Handle)>
+template <typename Handle, blaslt::Status (*blaslt::Library::*kDestroy)(Handle)>
 class Descriptor {
  public:
   Descriptor() = default;
   ~Descriptor() {
-    if (handle_ != nullptr) (void)kDestroy(handle_);
+    if (handle_ != nullptr) (void)(library().*kDestroy)(handle_);
   }
   Descriptor(const Descriptor&) = delete;
   Descriptor& operator=(const Descriptor&) = delete;
@@ -47,23 +50,22 @@ class Descriptor {
   Handle handle_ = nullptr;
 };
 
-using MatmulDesc = Descriptor<hipblasLtMatmulDesc_t, hipblasLtMatmulDescDestroy>;
-using Layout = Descriptor<hipblasLtMatrixLayout_t, hipblasLtMatrixLayoutDestroy>;
-using Preference = Descriptor<hipblasLtMatmulPreference_t, hipblasLtMatmulPreferenceDestroy>;
+using MatmulDesc = Descriptor<blaslt::MatmulDesc, &blaslt::Library::matmul_desc_destroy>;
+using Layout = Descriptor<blaslt::Layout, &blaslt::Library::matrix_layout_destroy>;
+using Preference = Descriptor<blaslt::Preference, &blaslt::Library::matmul_preference_destroy>;
 
 template <typename V>
-void set_attribute(hipblasLtMatmulDesc_t desc, hipblasLtMatmulDescAttributes_t attr, const V& value) {
-  HS_BLAS_CHECK(hipblasLtMatmulDescSetAttribute(desc, attr, &value, sizeof(value)));
+void set_attribute(blaslt::MatmulDesc desc, int32_t attr, const V& value) {
+  HS_BLAS_CHECK(library().matmul_desc_set_attribute(desc, attr, &value, sizeof(value)));
 }
 
 template <typename V>
-void set_preference(hipblasLtMatmulPreference_t pref, hipblasLtMatmulPreferenceAttributes_t attr,
-                    const V& value) {
-  HS_BLAS_CHECK(hipblasLtMatmulPreferenceSetAttribute(pref, attr, &value, sizeof(value)));
+void set_preference(blaslt::Preference pref, int32_t attr, const V& value) {
+  HS_BLAS_CHECK(library().matmul_preference_set_attribute(pref, attr, &value, sizeof(value)));
 }
 
-hipDataType blas_type(DType dtype) {
-  return dtype == DType::bf16 ? HIP_R_16BF : dtype == DType::f16 ? HIP_R_16F : HIP_R_32F;
+int32_t blas_type(DType dtype) {
+  return dtype == DType::bf16 ? blaslt::kTypeBF16 : dtype == DType::f16 ? blaslt::kTypeF16 : blaslt::kTypeF32;
 }
 
 // The largest power of two (at most 256, the library's default assumption) dividing the address.
@@ -89,10 +91,10 @@ struct PlanKey {
 };
 
 struct BlasContext {
-  hipblasLtHandle_t handle = nullptr;
+  blaslt::Handle handle = nullptr;
   void* workspace = nullptr;
   std::mutex mu;  // guards algos
-  std::map<PlanKey, hipblasLtMatmulAlgo_t> algos;
+  std::map<PlanKey, blaslt::MatmulAlgo> algos;
 };
 
 std::mutex contexts_mu;
@@ -124,39 +126,40 @@ struct Problem {
 };
 
 void describe(Problem& p, const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& out) {
-  HS_BLAS_CHECK(hipblasLtMatmulDescCreate(p.op.out(), HIPBLAS_COMPUTE_32F, HIP_R_32F));
-  set_attribute(p.op.get(), HIPBLASLT_MATMUL_DESC_TRANSA, HIPBLAS_OP_T);
-  set_attribute(p.op.get(), HIPBLASLT_MATMUL_DESC_TRANSB, HIPBLAS_OP_N);
+  const blaslt::Library& lib = library();
+  HS_BLAS_CHECK(lib.matmul_desc_create(p.op.out(), blaslt::kCompute32F, blaslt::kTypeF32));
+  set_attribute(p.op.get(), blaslt::kDescTransA, blaslt::kOpT);
+  set_attribute(p.op.get(), blaslt::kDescTransB, blaslt::kOpN);
   if (bias != nullptr) {
-    set_attribute(p.op.get(), HIPBLASLT_MATMUL_DESC_EPILOGUE, HIPBLASLT_EPILOGUE_BIAS);
-    set_attribute(p.op.get(), HIPBLASLT_MATMUL_DESC_BIAS_POINTER, bias->data);
-    set_attribute(p.op.get(), HIPBLASLT_MATMUL_DESC_BIAS_DATA_TYPE, static_cast<int32_t>(blas_type(bias->dtype)));
+    set_attribute(p.op.get(), blaslt::kDescEpilogue, blaslt::kEpilogueBias);
+    set_attribute(p.op.get(), blaslt::kDescBiasPointer, bias->data);
+    set_attribute(p.op.get(), blaslt::kDescBiasDataType, blas_type(bias->dtype));
   }
   const uint64_t tokens = x.size(0), n = w.size(0), k = x.size(1);
-  HS_BLAS_CHECK(hipblasLtMatrixLayoutCreate(p.a.out(), blas_type(w.dtype), k, n, w.stride(0)));
-  HS_BLAS_CHECK(hipblasLtMatrixLayoutCreate(p.b.out(), blas_type(x.dtype), k, tokens, x.stride(0)));
-  HS_BLAS_CHECK(hipblasLtMatrixLayoutCreate(p.d.out(), blas_type(out.dtype), n, tokens, out.stride(0)));
+  HS_BLAS_CHECK(lib.matrix_layout_create(p.a.out(), blas_type(w.dtype), k, n, w.stride(0)));
+  HS_BLAS_CHECK(lib.matrix_layout_create(p.b.out(), blas_type(x.dtype), k, tokens, x.stride(0)));
+  HS_BLAS_CHECK(lib.matrix_layout_create(p.d.out(), blas_type(out.dtype), n, tokens, out.stride(0)));
 }
 
-hipblasLtMatmulAlgo_t choose_algo(BlasContext& ctx, const PlanKey& key, const Problem& p) {
+blaslt::MatmulAlgo choose_algo(BlasContext& ctx, const PlanKey& key, const Problem& p) {
   std::lock_guard<std::mutex> lock(ctx.mu);
   if (auto it = ctx.algos.find(key); it != ctx.algos.end()) return it->second;
   Preference pref;
-  HS_BLAS_CHECK(hipblasLtMatmulPreferenceCreate(pref.out()));
-  set_preference(pref.get(), HIPBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, kWorkspaceBytes);
-#if defined(HS_BLASLT_ALIGNMENT_PREFS)
-  set_preference(pref.get(), HIPBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, key.w_align);
-  set_preference(pref.get(), HIPBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, key.x_align);
-  set_preference(pref.get(), HIPBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, key.out_align);
-  set_preference(pref.get(), HIPBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, key.out_align);
-#endif
-  hipblasLtMatmulHeuristicResult_t result{};
+  HS_BLAS_CHECK(library().matmul_preference_create(pref.out()));
+  set_preference(pref.get(), blaslt::kPrefMaxWorkspaceBytes, kWorkspaceBytes);
+  if constexpr (blaslt::kHasAlignmentPrefs) {
+    set_preference(pref.get(), blaslt::kPrefMinAlignmentA, key.w_align);
+    set_preference(pref.get(), blaslt::kPrefMinAlignmentB, key.x_align);
+    set_preference(pref.get(), blaslt::kPrefMinAlignmentC, key.out_align);
+    set_preference(pref.get(), blaslt::kPrefMinAlignmentD, key.out_align);
+  }
+  blaslt::HeuristicResult result{};
   int found = 0;
-  const hipblasStatus_t status = hipblasLtMatmulAlgoGetHeuristic(ctx.handle, p.op.get(), p.a.get(), p.b.get(),
-                                                                 p.d.get(), p.d.get(), pref.get(), 1, &result, &found);
-  HS_CHECK(status == HIPBLAS_STATUS_NOT_SUPPORTED || status == HIPBLAS_STATUS_SUCCESS, device_error,
+  const blaslt::Status status = library().matmul_algo_get_heuristic(
+      ctx.handle, p.op.get(), p.a.get(), p.b.get(), p.d.get(), p.d.get(), pref.get(), 1, &result, &found);
+  HS_CHECK(status == blaslt::kStatusNotSupported || status == blaslt::kStatusSuccess, device_error,
            "matmul: the BLAS heuristic failed with status " << static_cast<int>(status));
-  HS_CHECK(status == HIPBLAS_STATUS_SUCCESS && found > 0, unsupported,
+  HS_CHECK(status == blaslt::kStatusSuccess && found > 0, unsupported,
            "matmul: the BLAS library has no kernel for T " << key.tokens << ", N " << key.n << ", K " << key.k
                << " with row strides x " << key.x_ld << ", w " << key.w_ld << ", out " << key.out_ld
                << " and alignments x " << key.x_align << ", w " << key.w_align << ", out " << key.out_align
@@ -191,11 +194,12 @@ void blas_init(int device) {
   std::lock_guard<std::mutex> lock(contexts_mu);
   if (contexts[device] != nullptr) return;
   DeviceGuard guard(device);
+  const blaslt::Library& lib = library();  // unsupported when the library is missing
   auto* ctx = new BlasContext();
-  HS_BLAS_CHECK(hipblasLtCreate(&ctx->handle));
+  HS_BLAS_CHECK(lib.create(&ctx->handle));
   const hipError_t err = hipMalloc(&ctx->workspace, kWorkspaceBytes);
   if (err != hipSuccess) {
-    (void)hipblasLtDestroy(ctx->handle);
+    (void)lib.destroy(ctx->handle);
     delete ctx;
     throw_gpu_error(err, "hipMalloc(BLAS workspace)", __FILE__, __LINE__);
   }
@@ -214,10 +218,11 @@ void matmul(const TensorView& x, const TensorView& w, const TensorView* bias, co
                     w.stride(0),    out.stride(0),    x.dtype,          out.dtype,
                     bias != nullptr, alignment(x.data), alignment(w.data), alignment(out.data),
                     bias != nullptr ? alignment(bias->data) : 256u};
-  const hipblasLtMatmulAlgo_t algo = choose_algo(ctx, key, p);
+  const blaslt::MatmulAlgo algo = choose_algo(ctx, key, p);
   const float alpha = 1.0f, beta = 0.0f;
-  HS_BLAS_CHECK(hipblasLtMatmul(ctx.handle, p.op.get(), &alpha, w.data, p.a.get(), x.data, p.b.get(), &beta, out.data,
-                                p.d.get(), out.data, p.d.get(), &algo, ctx.workspace, kWorkspaceBytes, stream));
+  HS_BLAS_CHECK(library().matmul(ctx.handle, p.op.get(), &alpha, w.data, p.a.get(), x.data, p.b.get(), &beta,
+                                 out.data, p.d.get(), out.data, p.d.get(), &algo, ctx.workspace, kWorkspaceBytes,
+                                 stream));
 }
 
 }  // namespace hipserve::gpu
