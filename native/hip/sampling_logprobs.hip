@@ -40,7 +40,9 @@ __device__ void collect_top(const Value& value, int n, int k, uint32_t kth, TopS
   }
   __syncthreads();
   const int quota = k - sh.taken;
-  if (sh.equal <= quota) {
+  const bool all_ties_fit = sh.equal <= quota;
+  __syncthreads();  // every thread has read sh.taken before the branches below move it
+  if (all_ties_fit) {
     for (int i = threadIdx.x; i < n; i += blockDim.x) {
       const float v = value(i);
       if (float_key(v) != kth) continue;

@@ -52,6 +52,7 @@ for (const v of [128256, 151936]) {
       table.push({ V: v, B: b, case: name, 'device step us': dev.toFixed(0), 'host step us': hostStep.toFixed(0),
         'of it download us': download.toFixed(0), 'D2H GB/s': (b * v * 4 / download / 1e3).toFixed(1),
         speedup: (hostStep / dev).toFixed(1) });
+      console.log(JSON.stringify(table.at(-1)));  // as it goes, so a run cut short by a time limit still reports
     }
   }
   device.dispose();

@@ -50,8 +50,9 @@ describe.skipIf(noGpu)('GPU sampling kernels', () => {
       const minP = Float32Array.from({ length: rows }, (_, i) => [0, 0.1, 0, 0.01][(i + 2) % 4]!);
       const dx = pool.f32([rows, v], x);
       ops.gpuTopKTopPMinP(dx, pool.i32([rows], topK), pool.f32([rows], topP), pool.f32([rows], minP));
+      // The CPU kernel filters in place: hand it `want` itself (Tensor.f32 would filter a copy).
       const want = x.slice();
-      cpu.topKTopPMinP(Tensor.f32([rows, v], want), { data: topK, dtype: 'i32', shape: [rows] },
+      cpu.topKTopPMinP({ data: want, dtype: 'f32', shape: [rows, v] }, { data: topK, dtype: 'i32', shape: [rows] },
         Tensor.f32([rows], topP), Tensor.f32([rows], minP));
       const got = dx.download(new Float32Array(rows * v));
       for (let r = 0; r < rows; r++) {
@@ -73,7 +74,7 @@ describe.skipIf(noGpu)('GPU sampling kernels', () => {
       cpu.sampleCategorical(Tensor.f32([rows, v], x), Tensor.f32([rows], u), { data: want, dtype: 'i32', shape: [rows] });
       const got = out.download(new Int32Array(rows));
       expect(got).toEqual(want);
-      for (const id of got) expect(x[id]).not.toBe(-Infinity);
+      got.forEach((id, r) => expect(x[r * v + id], `row ${r}`).not.toBe(-Infinity));
     });
 
   it('fused gpuSample: greedy rows argmax, the others filter and draw like the JS kernels', () => {

@@ -1,3 +1,5 @@
+#include <string>
+
 #include "gpu/device_call.h"
 #include "gpu/device_tensor.h"
 #include "hip/sampling_argmax.h"
@@ -6,13 +8,14 @@
 #include "hip/sampling_logprobs.h"
 #include "hip/sampling_sample.h"
 #include "hip/sampling_top_k_top_p.h"
-#include "platform/check.h"
 
 namespace hipserve::bind {
 
+// Argument errors in a prepare function must be Napi errors (throw_coded): prepare runs outside the call's
+// hipserve::Error handler, so an HS_CHECK here would escape N-API and abort the process.
 static TensorView required_field(Args& a, size_t i, const char* field) {
   std::optional<TensorView> t = device_tensor_field(a, i, field);
-  HS_CHECK(t.has_value(), invalid_argument, "options." << field << ": a device tensor is required");
+  if (!t) throw_coded(a.env(), "HS_INVALID_ARGUMENT", std::string("options.") + field + ": a device tensor is required");
   return *t;
 }
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# One GPU-machine call for the sampling kernels: their tests (verbose), the sampling bench, then memcheck over
+# the kernel tests in whatever time is left under the call's limit (BUDGET seconds, default 110).
+# Carry: .device-<you>, build-cuda/Release, dist. Usage there: bash test/gpu/sampling-device-run.sh .device-<you>
+set -uo pipefail
+bundle="${1:-.device}" budget="${BUDGET:-110}"
+out="${OUT:-/tmp/out}"
+mkdir -p "$out"
+source "$bundle/setup.sh"
+tar -xJf "$bundle/nm.tar.xz"
+export HIPSERVE_ADDON=build-cuda/Release/hipserve.node
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
+# The addon links libcublasLt.so.13 (gpuMatmul): where the loader does not know one, use the toolkit's or torch's.
+if ! ldconfig -p | grep -q 'libcublasLt\.so\.13'; then
+  sites=$(python3 -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null)
+  lib=$(find /usr/local/cuda* $sites -name 'libcublasLt.so.13*' 2>/dev/null | head -1)
+  [ -n "$lib" ] && export LD_LIBRARY_PATH="$(dirname "$lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+fi
+vitest=(node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts)
+
+timeout 40 "${vitest[@]}" --reporter=verbose test/gpu/sampling.test.ts test/gpu/sampling-step.test.ts \
+  > "$out/vitest.log" 2>&1
+echo "vitest exit $?" >> "$out/vitest.log"
+sed 's/\x1b\[[0-9;]*m//g' "$out/vitest.log" | grep -E "✓|×|→|FAIL|Error|terminate|what\(\)|Tests |exit" | head -60
+
+timeout 30 node test/gpu/bench-sampling.mjs > "$out/bench.txt" 2>&1
+echo "bench exit $?" >> "$out/bench.txt"
+cat "$out/bench.txt"
+
+left=$((budget - SECONDS))
+if [ "$left" -gt 15 ]; then
+  timeout $((left < 60 ? left : 60)) compute-sanitizer --tool memcheck --print-limit 20 \
+    "${vitest[@]}" test/gpu/sampling.test.ts > "$out/memcheck.log" 2>&1
+  echo "memcheck exit $? (limit $((left < 60 ? left : 60)) s)" >> "$out/memcheck.log"
+  sed 's/\x1b\[[0-9;]*m//g' "$out/memcheck.log" | grep -E "ERROR SUMMARY|Invalid|exit|Tests |×" | head -20
+else
+  echo "memcheck skipped: ${left}s left"
+fi
