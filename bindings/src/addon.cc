@@ -24,7 +24,10 @@ namespace {
 Napi::Value run_sync(const Napi::CallbackInfo& info) {
   auto prepare = reinterpret_cast<Prepare>(info.Data());
   Args args(info, false);
-  coded_call(info.Env(), prepare(args));
+  PreparedCall call;
+  // A native Error from the argument checks becomes a coded JS error too, never an escaping C++ exception.
+  coded_call(info.Env(), [&] { call = prepare(args); });
+  coded_call(info.Env(), call);
   return info.Env().Undefined();
 }
 
@@ -69,7 +72,7 @@ Napi::Value run_async(const Napi::CallbackInfo& info) {
   Args args(info, true);
   PreparedCall call;
   try {
-    call = prepare(args);
+    coded_call(info.Env(), [&] { call = prepare(args); });
   } catch (const Napi::Error& e) {
     auto deferred = Napi::Promise::Deferred::New(info.Env());
     deferred.Reject(e.Value());
