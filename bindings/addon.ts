@@ -74,7 +74,7 @@ export interface NativeAddon {
   numThreads(): number;
   cpuIsa(): 'avx512' | 'avx2' | 'neon' | 'scalar';
   /** Maps a file read-only (copy-on-write) into memory; unmapped when the ArrayBuffer is collected. */
-  mapFile(path: string): ArrayBuffer;
+  mapFile(path: string, offset?: number, length?: number): ArrayBuffer;
 }
 
 /** The error every native entry throws: `code` is HS_INVALID_ARGUMENT, HS_SHAPE_MISMATCH, ... */

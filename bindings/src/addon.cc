@@ -98,12 +98,31 @@ Napi::Value num_threads(const Napi::CallbackInfo& info) {
 
 Napi::Value cpu_isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), hipserve::cpu_isa()); }
 
+// Node 20 cannot hold an external ArrayBuffer over 4 GiB (its creation fails and the finalizer data is freed
+// twice), so larger files are mapped a range at a time.
+constexpr size_t kMaxMappedRange = size_t{1} << 32;
+
+size_t size_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (info.Length() <= i || info[i].IsUndefined()) return 0;
+  double v = info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : -1;
+  if (!(v >= 0 && v <= 9007199254740991.0 && v == static_cast<double>(static_cast<size_t>(v))))
+    throw_coded(info.Env(), "HS_INVALID_ARGUMENT", std::string(name) + ": expected a non-negative integer");
+  return static_cast<size_t>(v);
+}
+
+// mapFile(path, offset?, length?): bytes [offset, offset + length) of the file (default: all of it).
 Napi::Value map_file(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsString())
     throw_coded(info.Env(), "HS_INVALID_ARGUMENT", "path: expected a string");
+  const size_t offset = size_arg(info, 1, "offset"), length = size_arg(info, 2, "length");
   std::unique_ptr<MappedFile> file;
-  coded_call(info.Env(), [&] { file = std::make_unique<MappedFile>(info[0].As<Napi::String>().Utf8Value()); });
+  coded_call(info.Env(), [&] {
+    file = std::make_unique<MappedFile>(info[0].As<Napi::String>().Utf8Value(), offset, length);
+  });
   if (file->size() == 0) return Napi::ArrayBuffer::New(info.Env(), 0);
+  if (file->size() > kMaxMappedRange)
+    throw_coded(info.Env(), "HS_UNSUPPORTED", "mapFile: " + std::to_string(file->size()) +
+                                                   " bytes exceed the 4 GiB one ArrayBuffer holds; map a range");
   MappedFile* raw = file.release();
   return Napi::ArrayBuffer::New(info.Env(), raw->data(), raw->size(),
                                 [](Napi::Env, void*, MappedFile* f) { delete f; }, raw);

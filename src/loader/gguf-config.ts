@@ -1,4 +1,5 @@
 /** GGUF metadata (llama, qwen2, qwen3 keys) translated into the internal ModelConfig. */
+import type { FileBytes } from './map-model-file.js';
 import { HipserveError, ModelFileError } from '../errors.js';
 import { GGML_TYPE } from './ggml-type.js';
 import { ggufTensorBytes, type Gguf, type GgufValue } from './gguf.js';
@@ -18,7 +19,7 @@ const TORCH_DTYPE: ReadonlyMap<string, string> = new Map([['F32', 'float32'], ['
 const TOKENIZER_ARRAYS = /^tokenizer\.ggml\.(tokens|scores|token_type|merges)$/;
 
 /** `bytes` are the parsed file's, for tensors that carry configuration (llama3's rope_freqs.weight). */
-export function ggufToModelConfig(g: Gguf, bytes: Uint8Array): ModelConfig {
+export function ggufToModelConfig(g: Gguf, bytes: FileBytes): ModelConfig {
   const arch = ggufString(g, 'general.architecture');
   if (arch === undefined) throw new ModelFileError(g.file, 'metadata.general.architecture', 'missing');
   const architecture = ARCHITECTURES.get(arch);
@@ -105,7 +106,7 @@ function ropeScaling(g: Gguf, arch: string): RopeScaling {
 }
 
 /** llama3 GGUFs store their rope scaling as per-frequency divisors in rope_freqs.weight. */
-function ropeFromFreqs(g: Gguf, bytes: Uint8Array, rotaryDims: number): RopeScaling | null {
+function ropeFromFreqs(g: Gguf, bytes: FileBytes, rotaryDims: number): RopeScaling | null {
   const info = g.tensors.find((t) => t.name === 'rope_freqs.weight');
   if (!info) return null;
   const unsupported = () => new HipserveError('unsupported', `${g.file}: rope_freqs.weight does not match llama3 rope scaling`);

@@ -1,3 +1,4 @@
+import type { FileBytes } from './map-model-file.js';
 import type { DType } from '../../bindings/dtype.js';
 import { DTYPE_BYTES } from '../../bindings/dtype.js';
 import { HipserveError, ModelFileError } from '../errors.js';
@@ -35,7 +36,7 @@ export class GgufWeights implements WeightSource {
 
   constructor(
     readonly path: string,
-    private readonly bytes: Uint8Array,
+    private readonly bytes: FileBytes,
     readonly gguf: Gguf,
   ) {
     for (const t of gguf.tensors) this.byName.set(hfTensorName(t.name) ?? t.name, t);

@@ -8,6 +8,7 @@
  *   tensor_count x (name: string, n_dims u32, dims u64[n_dims] innermost first, ggml_type u32, offset u64)
  *   padding to `general.alignment` (default 32) | tensor data (offsets relative to here)
  */
+import type { FileBytes } from './map-model-file.js';
 import { ByteCursor } from './byte-cursor.js';
 import { ggmlTypeInfo } from './ggml-type.js';
 
@@ -63,7 +64,8 @@ const MIN_KV_BYTES = MIN_STRING_BYTES + 4 + 1;
 const MIN_TENSOR_INFO_BYTES = MIN_STRING_BYTES + 4 + 4 + 8;
 const MIN_ARRAY_BYTES = 4 + 8;
 
-export function parseGguf(bytes: Uint8Array, file: string): Gguf {
+/** `bytes` holds the file's start (at least its metadata and tensor infos); fileSize is the whole file's. */
+export function parseGguf(bytes: Uint8Array, file: string, fileSize = bytes.byteLength): Gguf {
   const c = new ByteCursor(bytes, file);
   const magic = c.take(4, 'header.magic');
   if (magic[0] !== 0x47 || magic[1] !== 0x47 || magic[2] !== 0x55 || magic[3] !== 0x46) {
@@ -87,7 +89,7 @@ export function parseGguf(bytes: Uint8Array, file: string): Gguf {
   const alignment = readAlignment(c, metadata);
   const infos = readTensorInfos(c, tensorCount, alignment);
   const dataOffset = Math.ceil(c.pos / alignment) * alignment;
-  checkTensorData(c, infos, dataOffset);
+  checkTensorData(c, infos, dataOffset, fileSize);
   return { file, version: version as 2 | 3, alignment, metadata, tensors: infos, dataOffset };
 }
 
@@ -225,8 +227,8 @@ function readTensorInfos(c: ByteCursor, tensorCount: number, alignment: number):
   return infos;
 }
 
-function checkTensorData(c: ByteCursor, infos: readonly GgufTensorInfo[], dataOffset: number): void {
-  const dataBytes = c.bytes.byteLength - dataOffset;
+function checkTensorData(c: ByteCursor, infos: readonly GgufTensorInfo[], dataOffset: number, fileSize: number): void {
+  const dataBytes = fileSize - dataOffset;
   for (const t of infos) {
     if (t.offset + t.byteLength > dataBytes) {
       c.fail(`tensor ${JSON.stringify(t.name)}.offset`,
@@ -244,7 +246,7 @@ function checkTensorData(c: ByteCursor, infos: readonly GgufTensorInfo[], dataOf
 }
 
 /** The bytes of one tensor within the parsed file (a view, no copy). */
-export function ggufTensorBytes(bytes: Uint8Array, gguf: Gguf, tensor: GgufTensorInfo): Uint8Array {
+export function ggufTensorBytes(bytes: FileBytes, gguf: Gguf, tensor: GgufTensorInfo): Uint8Array {
   const start = gguf.dataOffset + tensor.offset;
   return bytes.subarray(start, start + tensor.byteLength);
 }

@@ -52,8 +52,8 @@ function isGguf(file: string): boolean {
 }
 
 function loadGguf(file: string): ModelFiles {
-  const bytes = mapModelFile(file);
-  const gguf = parseGguf(bytes, file);
+  const { head, bytes } = mapModelFile(file);
+  const gguf = parseGguf(head, file, bytes.byteLength);
   return { config: ggufToModelConfig(gguf, bytes), weights: new GgufWeights(file, bytes, gguf), format: 'gguf', gguf };
 }
 

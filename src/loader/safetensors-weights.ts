@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DTYPE_BYTES, type DType } from '../../bindings/dtype.js';
 import { HipserveError, ModelFileError } from '../errors.js';
 import { alignedView } from './aligned-view.js';
-import { mapModelFile } from './map-model-file.js';
+import { type FileBytes, mapModelFile } from './map-model-file.js';
 import { readJsonFile } from './read-json-file.js';
 import { parseSafetensors, type SafetensorsHeader, type SafetensorsTensorInfo } from './safetensors.js';
 import type { WeightSource, WeightTensor } from './weights.js';
@@ -14,7 +14,7 @@ const DTYPES: ReadonlyMap<string, DType> = new Map<string, DType>([
 ]);
 
 interface Shard {
-  readonly bytes: Uint8Array;
+  readonly bytes: FileBytes;
   readonly header: SafetensorsHeader;
 }
 
@@ -76,8 +76,8 @@ export class SafetensorsWeights implements WeightSource {
 }
 
 function openShard(file: string): Shard {
-  const bytes = mapModelFile(file);
-  return { bytes, header: parseSafetensors(bytes, file) };
+  const { head, bytes } = mapModelFile(file);
+  return { bytes, header: parseSafetensors(head, file, bytes.byteLength) };
 }
 
 function readWeightMap(indexFile: string): Map<string, string> {

@@ -36,14 +36,15 @@ export interface SafetensorsHeader {
   readonly dataOffset: number;
 }
 
-export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsHeader {
+/** `bytes` holds the file's start (at least its header); fileSize is the whole file's. */
+export function parseSafetensors(bytes: Uint8Array, file: string, fileSize = bytes.byteLength): SafetensorsHeader {
   const fail = (field: string, detail: string): never => {
     throw new ModelFileError(file, field, detail);
   };
-  if (bytes.byteLength < 8) fail('header_size', `file of ${bytes.byteLength} bytes is too short (truncated?)`);
+  if (fileSize < 8 || bytes.byteLength < 8) fail('header_size', `file of ${fileSize} bytes is too short (truncated?)`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(SAFETENSORS_MAX_HEADER_BYTES)) fail('header_size', `${n} bytes exceeds the ${SAFETENSORS_MAX_HEADER_BYTES}-byte limit`);
-  if (n > BigInt(bytes.byteLength - 8)) fail('header_size', `${n} bytes runs past the end of the ${bytes.byteLength}-byte file`);
+  if (n > BigInt(bytes.byteLength - 8)) fail('header_size', `${n} bytes runs past the end of the ${fileSize}-byte file`);
   const dataOffset = 8 + Number(n);
   let json: unknown;
   try {
@@ -52,7 +53,7 @@ export function parseSafetensors(bytes: Uint8Array, file: string): SafetensorsHe
     fail('header', `not valid JSON: ${(e as Error).message}`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return fail('header', 'expected a JSON object');
-  const dataBytes = bytes.byteLength - dataOffset;
+  const dataBytes = fileSize - dataOffset;
   const tensors = new Map<string, SafetensorsTensorInfo>();
   let metadata: Record<string, string> = {};
   for (const [name, entry] of Object.entries(json as Record<string, unknown>)) {

@@ -21,7 +21,8 @@ export function loadTokenizer(modelPath: string): Tokenizer {
   if (!existsSync(modelPath)) throw new HipserveError('model_not_found', `${modelPath}: no such file or folder`);
   if (statSync(modelPath).isDirectory()) return loadHfFolder(modelPath);
   const file = path.resolve(modelPath);
-  return tokenizerFromGguf(parseGguf(mapModelFile(file), file));
+  const { head, bytes } = mapModelFile(file);
+  return tokenizerFromGguf(parseGguf(head, file, bytes.byteLength));
 }
 
 /** The tokenizer of model files already opened (a GGUF's parsed metadata is reused, not mapped and parsed again). */
