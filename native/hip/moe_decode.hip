@@ -32,13 +32,14 @@ __device__ __forceinline__ void wave_dots(const T* const (&w)[kRows], const T* c
     for (int r = 0; r < kRows; ++r) load_vec<T, 8>(w[r] + k, wv[r]);
 #pragma unroll
     for (int m = 0; m < M; ++m) {
-      if (m >= count) break;
-      float av[8];
-      load_vec<T, 8>(a[m] + k, av);
+      if (m < count) {
+        float av[8];
+        load_vec<T, 8>(a[m] + k, av);
 #pragma unroll
-      for (int r = 0; r < kRows; ++r)
+        for (int r = 0; r < kRows; ++r)
 #pragma unroll
-        for (int i = 0; i < 8; ++i) acc[r][m] = fmaf(wv[r][i], av[i], acc[r][m]);
+          for (int i = 0; i < 8; ++i) acc[r][m] = fmaf(wv[r][i], av[i], acc[r][m]);
+      }
     }
   }
 #pragma unroll

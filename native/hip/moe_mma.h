@@ -3,9 +3,12 @@
 // later). Written inside the MoE kernels because native/hip/matrix_core.h was not on main yet; it is small on
 // purpose so the two can be merged.
 //
+// mma<T>(c, a, b) names T: it cannot be deduced through the fragment types.
 // Accumulators of one wave have the same element → (row, col) mapping, so element-wise work on two of them (gate
 // and up) is valid; store() writes one to shared memory as a row-major [16, 16] f32 tile.
 #pragma once
+#include <type_traits>
+
 #include "hip/dtypes.h"
 #include "platform/arch.h"
 
@@ -90,11 +93,12 @@ __device__ __forceinline__ void load_a(FragA<T>& a, const T* p, int ld) { load_r
 template <typename T>
 __device__ __forceinline__ void load_b(FragB<T>& b, const T* p, int ld) { load_rows(b, p, ld); }
 
-__device__ __forceinline__ void mma(Acc& c, const FragA<bf16>& a, const FragB<bf16>& b) {
-  c.v = __builtin_amdgcn_mfma_f32_16x16x16bf16_1k(a.v, b.v, c.v, 0, 0, 0);
-}
-__device__ __forceinline__ void mma(Acc& c, const FragA<f16>& a, const FragB<f16>& b) {
-  c.v = __builtin_amdgcn_mfma_f32_16x16x16f16(a.v, b.v, c.v, 0, 0, 0);
+template <typename T>
+__device__ __forceinline__ void mma(Acc& c, const FragA<T>& a, const FragB<T>& b) {
+  if constexpr (std::is_same_v<T, bf16>)
+    c.v = __builtin_amdgcn_mfma_f32_16x16x16bf16_1k(a.v, b.v, c.v, 0, 0, 0);
+  else
+    c.v = __builtin_amdgcn_mfma_f32_16x16x16f16(a.v, b.v, c.v, 0, 0, 0);
 }
 __device__ __forceinline__ void store(float* p, const Acc& c, int ld) {
   const int lane = threadIdx.x % 64;

@@ -32,7 +32,7 @@ __global__ void __launch_bounds__(kWaves* HS_WAVE_SIZE) moe_prefill_gemm(MoeArgs
   constexpr int kPerThread = (kVecs + kThreads - 1) / kThreads;
   constexpr int kTileBytes = kRows * kLd * 2;
   constexpr int kEpilogueBytes = kWaves * kGroups * BM * 16 * 4;
-  __shared__ alignas(128) unsigned char smem[kTileBytes > kEpilogueBytes ? kTileBytes : kEpilogueBytes];
+  __shared__ __attribute__((aligned(128))) unsigned char smem[kTileBytes > kEpilogueBytes ? kTileBytes : kEpilogueBytes];
   __shared__ const T* a_rows[BM];
 
   const int blk = blockIdx.x;
@@ -111,7 +111,7 @@ __global__ void __launch_bounds__(kWaves* HS_WAVE_SIZE) moe_prefill_gemm(MoeArgs
         FragA<T> fa;
         load_a(fa, a_tile + m * 16 * kLd + kk, kLd);
 #pragma unroll
-        for (int g = 0; g < kGroups; ++g) mma(acc[g][m], fa, b[g]);
+        for (int g = 0; g < kGroups; ++g) mma<T>(acc[g][m], fa, b[g]);
       }
     }
   }
