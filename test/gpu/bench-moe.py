@@ -27,7 +27,7 @@ def event_time(fn, iters):
     return start.elapsed_time(end) / iters / 1e3  # seconds
 
 
-def timed(fn, budget=0.25):
+def timed(fn, budget=0.15):
     for _ in range(3):
         fn()
     torch.cuda.synchronize()
@@ -78,7 +78,7 @@ result = {"device": torch.cuda.get_device_name(), "copyGBs": copy_gbs, "callOver
           "rows": []}
 print(f"device: {result['device']}; device-to-device copy {copy_gbs:.0f} GB/s (read + write); "
       f"hipserve call overhead {ours['callOverheadUs']:.1f} us")
-print(f"{'model':14} {'T':>4} {'exp':>4} {'hipserve us':>11} {'decode':>8} {'prefill':>8} {'GB/s':>6} {'%copy':>6} {'TFLOP/s':>7} "
+print(f"{'model':14} {'T':>4} {'exp':>4} {'hipserve us':>11} {'auto':>7} {'decode':>8} {'prefill':>8} {'GB/s':>6} {'%copy':>6} {'TFLOP/s':>7} "
       f"{'torch us':>9} {'(eager)':>9} {'speedup':>7}")
 for name, h, i, e, k in MODELS:
     w13t = (torch.randn(e, 2 * i, h, dtype=torch.bfloat16, device=dev) * 0.02).transpose(1, 2)
@@ -103,7 +103,7 @@ for name, h, i, e, k in MODELS:
                    fractionOfCopy=gbs / copy_gbs, tflops=r["flop"] / ours_s / 1e12,
                    torchGbs=r["weightBytes"] / torch_s / 1e9)
         result["rows"].append(row)
-        print(f"{name:14} {t:4} {r['distinctExperts']:4} {ours_s * 1e6:11.1f} {r['decodeUs']:8.1f} {r['prefillUs']:8.1f} {gbs:6.0f} "
+        print(f"{name:14} {t:4} {r['distinctExperts']:4} {ours_s * 1e6:11.1f} {r['autoPath']:>7} {r['decodeUs']:8.1f} {r['prefillUs']:8.1f} {gbs:6.0f} "
               f"{100 * row['fractionOfCopy']:5.0f}% {row['tflops']:7.1f} {torch_s * 1e6:9.1f} {eager * 1e6:9.1f} "
               f"{torch_s / ours_s:6.2f}x")
     del w13t, w2t

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One GPU-machine call for the MoE kernels: their GPU tests (test/gpu/moe.test.ts), then bench-moe.mjs and its torch
-# peer bench-moe.py (same ids, same device, copy bandwidth), then memcheck over the fused-MoE tests if time is left.
+# peer bench-moe.py (same ids, same device, copy bandwidth), then memcheck over a few of the tests if asked.
 # Carry: .device-<you>, build-cuda/Release. Usage there: bash test/gpu/bench-moe.sh .device-<you> [memcheck seconds]
 set -uo pipefail
 bundle="${1:-.device}"
@@ -25,7 +25,8 @@ cat "$out/bench-node.txt" "$out/bench.txt"
 
 if [ "$memcheck_s" -gt 0 ]; then
   timeout "$memcheck_s" compute-sanitizer --tool memcheck --target-processes all --print-limit 20 \
-    node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts test/gpu/moe.test.ts > "$out/memcheck.log" 2>&1
+    node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts test/gpu/moe.test.ts \
+    -t 'nobody chose|bad expert id|accumulates|Mixtral' > "$out/memcheck.log" 2>&1
   echo "memcheck exit $?" >> "$out/memcheck.log"
   grep -E "ERROR SUMMARY|Invalid|exit|Tests " "$out/memcheck.log" | head -12
 fi
