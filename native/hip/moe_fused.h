@@ -5,7 +5,7 @@
 //   multiples of 8 and rows start on 16-byte boundaries. Accumulation is f32; act is rounded to the dtype
 //   between the GEMMs (as the matrix cores need it), out once at the end.
 //
-//   topk_ids ─ moe_align ─▶ tiles of pairs by expert ─┬─ decode (T ≤ 16): GEMVs, weights read once a tile
+//   topk_ids ─ moe_align ─▶ tiles of pairs by expert ─┬─ decode (T ≤ 8): GEMVs, weights read once a tile
 //                                                      └─ prefill: grouped GEMM on matrix cores
 //            ─▶ act ─▶ y [T·k, H] f32 ─ combine: out[t] (+)= Σ_j topk_weights[t, j] · y[t·k + j]
 //
@@ -20,7 +20,7 @@ namespace hipserve::gpu {
 
 enum class MoePath { automatic, decode, prefill };  // decode/prefill force a path (tests, benchmarks)
 
-constexpr int kMoeDecodeMaxTokens = 16;  // automatic: up to this many tokens take the decode path
+constexpr int kMoeDecodeMaxTokens = 8;  // automatic: up to this many tokens take the decode path (PERF.md)
 
 void fused_moe(const TensorView& x, const TensorView& w13, const TensorView* b13, const TensorView& w2,
                const TensorView* b2, const TensorView& topk_ids, const TensorView& topk_weights,

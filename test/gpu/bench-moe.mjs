@@ -119,7 +119,7 @@ for (const m of MODELS) {
     }
     gpu.synchronize(0);
     // The path the automatic choice takes (kMoeDecodeMaxTokens in native/hip/moe_fused.h).
-    row.autoPath = t <= 16 ? 'decode' : 'prefill';
+    row.autoPath = t <= 8 ? 'decode' : 'prefill';
     row.autoUs = row[`${row.autoPath}Us`];
     results.rows.push(row);
     const best = row.autoUs;
