@@ -2,9 +2,9 @@
 // seed. Writes the routing of every case to <dir>/ids-<model>-<T>.i32 so that the torch peer (bench-moe.py) runs the
 // same ids, and its numbers to <dir>/moe-hipserve.json; bench-moe.py prints both side by side.
 //
-// The bindings wait for the device on every call, so each figure is the wall time per call of a pipeline of
-// asynchronous calls (4 in flight: the stream never runs dry) — device time plus whatever host time a call adds
-// beyond it; `call overhead` (an empty-sized op timed the same way) says how much that can be.
+// Each path is timed twice: eager (N calls enqueued back to back, then one gpu.synchronize) and replayed from a
+// graph captured once (gpu.captureGraph; N replays, then one synchronize), the better counting, as for torch.
+// `call overhead` is an empty-sized op timed the eager way: the host cost of one call.
 // Usage: node test/gpu/bench-moe.mjs <dir> [addon.node]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,7 +13,7 @@ import path from 'node:path';
 const require = createRequire(import.meta.url);
 const dir = process.argv[2] ?? '/tmp/bench-moe';
 const addon = require(path.resolve(process.argv[3] ?? process.env.HIPSERVE_ADDON ?? 'build-cuda/Release/hipserve.node'));
-const { gpu, ops, opsAsync } = addon;
+const { gpu, ops } = addon;
 if (!gpu || gpu.deviceCount() === 0) throw new Error('no GPU backend or device');
 mkdirSync(dir, { recursive: true });
 
@@ -63,23 +63,30 @@ function weights(shape, seed, scale) {
   return t;
 }
 
-/** Seconds per call of `call` (returning a promise) with `depth` calls in flight. */
-async function pipelined(call, seconds, depth = 4) {
-  for (let i = 0; i < 3; i++) await call();
-  const t0 = performance.now();
-  await call();
+/** Seconds per run of `run` (which enqueues work without waiting): enough runs for about `seconds`. */
+function timed(run, seconds) {
+  for (let i = 0; i < 3; i++) run();
+  gpu.synchronize(0);
+  let t0 = performance.now();
+  run();
+  gpu.synchronize(0);
   const once = Math.max(performance.now() - t0, 1e-3);
   const iters = Math.max(10, Math.min(400, Math.round((seconds * 1e3) / once)));
-  let issued = 0;
-  const start = performance.now();
-  const worker = async () => {
-    while (issued < iters) {
-      issued++;
-      await call();
-    }
-  };
-  await Promise.all(Array.from({ length: depth }, worker));
-  return (performance.now() - start) / 1e3 / iters;
+  t0 = performance.now();
+  for (let i = 0; i < iters; i++) run();
+  gpu.synchronize(0);
+  return (performance.now() - t0) / 1e3 / iters;
+}
+
+/** Eager and graph-replayed seconds per call of `call`. */
+function eagerAndGraph(call, seconds) {
+  const eager = timed(call, seconds);
+  const g = gpu.captureGraph(0, call);
+  try {
+    return { eager, graph: timed(() => g.replay(), seconds) };
+  } finally {
+    g.dispose();
+  }
 }
 
 function routing(t, experts, k, seed) {
@@ -96,8 +103,8 @@ const device = gpu.deviceInfo(0);
 const results = { device: device.name, arch: device.arch, rows: [] };
 {
   const x = tensor('bf16', [1, 16], new Uint16Array(16)), out = tensor('bf16', [1, 8]);
-  results.callOverheadUs = (await pipelined(() => opsAsync.gpuSiluAndMul(x, out), 0.2)) * 1e6;
-  console.log(`call overhead (gpuSiluAndMul [1, 16], pipelined): ${results.callOverheadUs.toFixed(1)} us`);
+  results.callOverheadUs = timed(() => ops.gpuSiluAndMul(x, out), 0.2) * 1e6;
+  console.log(`call overhead (gpuSiluAndMul [1, 16], eager): ${results.callOverheadUs.toFixed(1)} us`);
 }
 
 for (const m of MODELS) {
@@ -114,8 +121,10 @@ for (const m of MODELS) {
     const row = { model: m.name, tokens: t, distinctExperts: distinct, weightBytes: distinct * 3 * h * i * 2,
       flop: 2 * t * k * 3 * h * i };
     for (const p of ['decode', 'prefill']) {
-      const s = await pipelined(() => opsAsync.gpuFusedMoe(x, w13, null, w2, null, idsT, wT, { path: p }, out), 0.15);
-      row[`${p}Us`] = s * 1e6;
+      const s = eagerAndGraph(() => ops.gpuFusedMoe(x, w13, null, w2, null, idsT, wT, { path: p }, out), 0.1);
+      row[`${p}EagerUs`] = s.eager * 1e6;
+      row[`${p}GraphUs`] = s.graph * 1e6;
+      row[`${p}Us`] = Math.min(s.eager, s.graph) * 1e6;
     }
     gpu.synchronize(0);
     // The path the automatic choice takes (kMoeDecodeMaxTokens in native/hip/moe_fused.h).

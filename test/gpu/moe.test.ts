@@ -188,6 +188,40 @@ describe.skipIf(noGpu)('gpuFusedMoe', () => {
     });
   }
 
+  for (const path of ['decode', 'prefill'] as const)
+    it(`routes and runs the experts from a captured graph, replayed on new logits, ${path} path`, () => {
+      const { gpu, ops } = gpuAddon();
+      const p = problem('bf16', 6, 16, 4, 64, 32, false, 'random', 71);
+      const options = { router: 'softmax_topk', topK: p.k, renormalize: true } as const;
+      const logits = pool.f32([p.t, p.e], randomF32(p.t * p.e, 72, 3));
+      const ids = pool.i32([p.t, p.k], new Int32Array(p.t * p.k));
+      const weights = pool.f32([p.t, p.k], new Float32Array(p.t * p.k));
+      const x = pool.half('bf16', [p.t, p.h], p.x), out = pool.poisoned('bf16', [p.t, p.h]);
+      const w13 = pool.half('bf16', [p.e, 2 * p.i, p.h], p.w13), w2 = pool.half('bf16', [p.e, p.h, p.i], p.w2);
+      const step = () => {
+        ops.gpuMoeRoute(logits, null, options, ids, weights);
+        ops.gpuFusedMoe(x, w13, null, w2, null, ids, weights, { path }, out);
+      };
+      step(); // as a model runner warms up before capturing
+      gpu.synchronize(0);
+      const g = gpu.captureGraph(0, step);
+      try {
+        for (const seed of [73, 74]) {
+          const l = randomF32(p.t * p.e, seed, 3);
+          logits.data.upload(l);
+          out.data.fill(0xff);
+          g.replay();
+          const wantIds = Tensor.i32([p.t, p.k]), wantWeights = Tensor.f32([p.t, p.k]);
+          cpu.moeRoute(Tensor.f32([p.t, p.e], l), null, options, wantIds, wantWeights);
+          expect([...ids.download(new Int32Array(p.t * p.k))]).toEqual([...wantIds.data]);
+          const want = cpuFusedMoe({ ...p, ids: wantIds.data, weights: wantWeights.data }, 'bf16', {});
+          expect(relativeError(downloadHalf('bf16', out), want)).toBeLessThan(TOLERANCE.bf16);
+        }
+      } finally {
+        g.dispose();
+      }
+    });
+
   it('rejects mismatched dtypes and shapes, sizes not a multiple of 8, and overlapping out', () => {
     const { ops } = gpuAddon();
     const code = (c: string) => expect.objectContaining({ code: c });
