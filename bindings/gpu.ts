@@ -2,7 +2,7 @@
  * The GPU part of the addon, present only in builds with a GPU backend (HIPSERVE_GPU=cuda|rocm): device
  * discovery, the caching allocator, device buffers, and the GPU kernel entries (ops.gpu*, see native/hip/*.h).
  */
-import { loadAddon, type AttentionOptions, type NativeAddon } from './addon.js';
+import { loadAddon, type AttentionOptions, type FusedMoeOptions, type MoeRouteOptions, type NativeAddon } from './addon.js';
 import type { DType } from './dtype.js';
 
 /**
@@ -192,6 +192,18 @@ export interface GpuOps {
   gpuApplyLogitsProcessors(logits: DeviceTensorArg, args: DeviceLogitsProcessorArgs): void;
   gpuLogprobs(rows: DeviceTensorArg, input: DeviceLogprobsInput, output: DeviceLogprobsOutput): void;
   gpuGatherRows(src: DeviceTensorArg, rowIndex: DeviceTensorArg, dst: DeviceTensorArg): void;
+  /** logits [T, E] f32, bf16 or f16; as the CPU's moeRoute. */
+  gpuMoeRoute(logits: DeviceTensorArg, correctionBias: DeviceTensorArg | null, options: MoeRouteOptions,
+    topkIds: DeviceTensorArg, topkWeights: DeviceTensorArg): void;
+  /** As the CPU's fusedMoe with x, w13, w2 and out of one dtype (bf16 or f16); see native/hip/moe_fused.h. */
+  gpuFusedMoe(x: DeviceTensorArg, w13: DeviceTensorArg, b13: DeviceTensorArg | null, w2: DeviceTensorArg,
+    b2: DeviceTensorArg | null, topkIds: DeviceTensorArg, topkWeights: DeviceTensorArg, options: DeviceFusedMoeOptions,
+    out: DeviceTensorArg): void;
+}
+
+/** fusedMoe's options; path forces the decode (GEMV) or prefill (matrix-core) kernels instead of choosing by size. */
+export interface DeviceFusedMoeOptions extends FusedMoeOptions {
+  path?: 'auto' | 'decode' | 'prefill';
 }
 
 type Promisified<T> = { [K in keyof T]: T[K] extends (...args: infer A) => void ? (...args: A) => Promise<void> : never };

@@ -20,6 +20,7 @@
 #include "cpu_isa.h"
 #include "hipserve/ops.h"
 #include "moe_grouped_dot.h"
+#include "moe_params_check.h"
 #include "softmax_exp.h"
 #include "thread_pool.h"
 
@@ -98,10 +99,7 @@ MoeDims check_fused_moe(const TensorView& x, const TensorView& w13, const Tensor
   check_stacked(out, "out", 2, {DType::f32}, {d.tokens, d.hidden});
   if (b13) check_stacked(*b13, "b13", 2, {DType::f32}, {d.experts, 2 * d.inter});
   if (b2) check_stacked(*b2, "b2", 2, {DType::f32}, {d.experts, d.hidden});
-  HS_CHECK(params.activation == MoeActivation::silu || params.activation == MoeActivation::swiglu_oai,
-           invalid_argument, "activation: unknown kind " << static_cast<int>(params.activation));
-  HS_CHECK(std::isfinite(params.alpha) && std::isfinite(params.limit) && params.limit > 0, invalid_argument,
-           "alpha and limit must be finite, limit > 0");
+  check_fused_moe_params(params);
   HS_CHECK(d.tokens == 1 || out.stride(0) >= d.hidden, invalid_argument, "out: rows overlap");
   const char* xb = static_cast<const char*>(x.data);
   const char* ob = static_cast<const char*>(out.data);

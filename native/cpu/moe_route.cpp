@@ -6,6 +6,7 @@
 
 #include "checks.h"
 #include "hipserve/ops.h"
+#include "moe_params_check.h"
 #include "thread_pool.h"
 
 namespace hipserve {
@@ -83,22 +84,6 @@ void sigmoid_grouped_row(const float* logits, const float* bias, int64_t e_count
   }
 }
 
-void check_params(const MoeRouteParams& p, int64_t e_count) {
-  HS_CHECK(p.router == MoeRouter::softmax_topk || p.router == MoeRouter::sigmoid_grouped ||
-               p.router == MoeRouter::topk_softmax,
-           invalid_argument, "router: unknown kind " << static_cast<int>(p.router));
-  HS_CHECK(p.top_k >= 1 && p.top_k <= e_count, invalid_argument,
-           "top_k: " << p.top_k << " is not in [1, " << e_count << "]");
-  if (p.router != MoeRouter::sigmoid_grouped) return;
-  HS_CHECK(p.num_groups >= 1 && e_count % p.num_groups == 0, invalid_argument,
-           "num_groups: " << p.num_groups << " does not divide " << e_count << " experts");
-  HS_CHECK(p.topk_groups >= 1 && p.topk_groups <= p.num_groups, invalid_argument,
-           "topk_groups: " << p.topk_groups << " is not in [1, " << p.num_groups << "]");
-  HS_CHECK(p.top_k <= int64_t{p.topk_groups} * (e_count / p.num_groups), invalid_argument,
-           "top_k: " << p.top_k << " exceeds the experts of " << p.topk_groups << " groups");
-  HS_CHECK(std::isfinite(p.routed_scaling_factor), invalid_argument, "routed_scaling_factor: not finite");
-}
-
 }  // namespace
 }  // namespace cpu
 
@@ -110,7 +95,7 @@ void moe_route(const TensorView& logits, const TensorView* correction_bias, cons
   check_host_rows(topk_weights, "topk_weights", 2, {DType::f32});
   check_nonempty(logits, "logits");
   const int64_t t_count = logits.size(0), e_count = logits.size(1);
-  check_params(params, e_count);
+  check_moe_route_params(params, e_count);
   for (const TensorView* v : {&topk_ids, &topk_weights}) {
     const char* name = v == &topk_ids ? "topk_ids" : "topk_weights";
     check_dim(*v, name, 0, t_count);

@@ -7,6 +7,10 @@
 #if defined(HS_GPU_CUDA)
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
+#if defined(__CUDACC__)
+#include <cuda_bf16.h>
+#include <mma.h>  // matrix cores (nvcuda::wmma), for native/hip/moe_mma.h
+#endif
 
 // errors
 #define hipError_t cudaError_t

@@ -16,6 +16,7 @@ enum KernelFault : int32_t {
   kFaultBlockTable = 1 << 3,
   kFaultSeqLen = 1 << 4,
   kFaultQueryStart = 1 << 5,
+  kFaultExpertId = 1 << 6,
 };
 
 // The device's fault word (one int32 in device memory, zero while nothing has gone wrong).

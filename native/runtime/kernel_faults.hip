@@ -19,6 +19,7 @@ std::string describe(int32_t faults) {
       {kFaultBlockTable, "a block-table entry outside the KV cache"},
       {kFaultSeqLen, "a sequence length outside [1, max_seq_len] or beyond its block table"},
       {kFaultQueryStart, "query_start_loc not starting at 0, decreasing, past the tokens or past max_query_len"},
+      {kFaultExpertId, "an expert id outside [0, experts)"},
   };
   std::string out;
   for (const auto& [bit, name] : names)

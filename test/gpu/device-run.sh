@@ -40,7 +40,8 @@ for hq in (32, 64):
 PY
 
 kernels="test/gpu/paged_decode.test.ts test/gpu/rotary_cache.test.ts test/gpu/embedding.test.ts
-  test/gpu/rms_norm.test.ts test/gpu/activation.test.ts"
+  test/gpu/rms_norm.test.ts test/gpu/activation.test.ts
+  test/gpu/moe.test.ts"
 for tool in memcheck racecheck; do
   files=$kernels
   [ $tool = racecheck ] && files=test/gpu/paged_decode.test.ts

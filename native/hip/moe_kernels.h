@@ -1,0 +1,52 @@
+// What the fused-MoE entry (moe_fused.hip) hands its two paths: the weights, the aligned pairs and the scratch
+// buffers. Both paths write the same two things:
+//   act [max_rows, I] (T):  act(x[token] · w13[e]ᵀ + b13[e]) for row r of the aligned list (padding rows too)
+//   y   [T·k, H]    (f32):  act[row of pair p] · w2[e]ᵀ + b2[e], by pair p = t·k + j
+// and moe_combine sums y into out.
+#pragma once
+#include <cstdint>
+
+#include "hip/moe_align.h"
+#include "hipserve/ops.h"
+#include "platform/gpu.h"
+
+namespace hipserve::gpu {
+
+template <typename T>
+struct MoeArgs {
+  const T* x;
+  int64_t x_stride;
+  const T* w13;
+  int64_t w13_expert_stride, w13_row_stride;
+  const float* b13;  // [E, 2I] or null
+  int64_t b13_stride;
+  const T* w2;
+  int64_t w2_expert_stride, w2_row_stride;
+  const float* b2;  // [E, H] or null
+  int64_t b2_stride;
+  MoeAlignment align;
+  T* act;
+  float* y;
+  int hidden, inter, top_k, pairs;
+  MoeActivation activation;
+  float alpha, limit;
+};
+
+// Decode path: GEMVs over each tile of `tile` (1, 2, 4 or 8) pairs, every weight row streamed once per tile.
+template <typename T>
+void moe_decode_launch(const MoeArgs<T>& args, const MoeAlignPlan& plan, hipStream_t stream);
+
+// Prefill path: grouped GEMM on matrix cores over tiles of `tile` (16, 32 or 64) pairs.
+template <typename T>
+void moe_prefill_launch(const MoeArgs<T>& args, const MoeAlignPlan& plan, hipStream_t stream);
+
+#if defined(HS_GPU_DEVICE_CODE)
+__device__ __forceinline__ float moe_activation(MoeActivation kind, float gate, float up, float alpha, float limit) {
+  if (kind == MoeActivation::silu) return gate / (1.0f + __expf(-gate)) * up;
+  const float g = fminf(gate, limit);
+  const float u = fminf(fmaxf(up, -limit), limit);
+  return (u + 1.0f) * g / (1.0f + __expf(-alpha * g));
+}
+#endif
+
+}  // namespace hipserve::gpu

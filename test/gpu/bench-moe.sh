@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# One GPU-machine call for the MoE kernels: their GPU tests (test/gpu/moe.test.ts), then bench-moe.mjs and its torch
+# peer bench-moe.py (same ids, same device, copy bandwidth), then memcheck over a few of the tests if asked.
+# Carry: .device-<you>, build-cuda/Release. Usage there: bash test/gpu/bench-moe.sh .device-<you> [memcheck seconds]
+set -uo pipefail
+bundle="${1:-.device}"
+memcheck_s="${2:-0}"
+out="${OUT:-/tmp/out}"
+mkdir -p "$out"
+source "$bundle/setup.sh"
+tar -xJf "$bundle/nm.tar.xz"
+export HIPSERVE_ADDON=build-cuda/Release/hipserve.node
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
+
+timeout 50 node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts test/gpu/moe.test.ts \
+  --reporter=verbose > "$out/vitest.log" 2>&1
+echo "vitest exit $?" | tee -a "$out/vitest.log"
+grep -E "×|FAIL|Error|expected|Tests |Test Files" "$out/vitest.log" | head -40
+
+timeout 60 node test/gpu/bench-moe.mjs /tmp/bench-moe > "$out/bench-node.txt" 2>&1
+echo "bench-moe.mjs exit $?" | tee -a "$out/bench-node.txt"
+timeout 60 python3 test/gpu/bench-moe.py /tmp/bench-moe "$out" > "$out/bench.txt" 2>&1
+echo "bench-moe.py exit $?" >> "$out/bench.txt"
+cat "$out/bench-node.txt" "$out/bench.txt"
+
+if [ "$memcheck_s" -gt 0 ]; then
+  timeout "$memcheck_s" compute-sanitizer --tool memcheck --target-processes all --print-limit 20 \
+    node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts test/gpu/moe.test.ts \
+    -t 'nobody chose|bad expert id|accumulates|Mixtral' > "$out/memcheck.log" 2>&1
+  echo "memcheck exit $?" >> "$out/memcheck.log"
+  grep -E "ERROR SUMMARY|Invalid|exit|Tests " "$out/memcheck.log" | head -12
+fi
