@@ -3,7 +3,7 @@
  * [--steps 64] [--max-model-len 4096] [--reference summary.json] [--json FILE] [--eager]`.
  *
  * Fills `batch` sequences with random prompts, then times `steps` decode steps of all of them (the model's forward
- * with graphs unless --eager, the logits' copy to the host and a greedy pick per row). Each step must read every
+ * with graphs unless --eager, a greedy pick per row on the device, the ids' copy to the host). Each step must read every
  * weight once (the embedding table only for the batch's rows) and each sequence's KV cache: that many bytes divided
  * by the device-to-device copy bandwidth is the step's HBM limit; tokens/s is reported beside it and, with
  * --reference (written by test/gpu/models/make_gpu_references.py in the same device run), beside the measured copy
@@ -12,7 +12,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
+import { DeviceTensor } from '../../bindings/device-tensor.js';
 import { DTYPE_BYTES } from '../../bindings/dtype.js';
+import { loadGpuAddon } from '../../bindings/gpu.js';
 import type { CausalLM, ForwardBatch } from '../models/forward-batch.js';
 import { loadCausalLM } from '../models/load-causal-lm.js';
 import type { WeightSource } from '../loader/weights.js';
@@ -74,11 +76,24 @@ function decodeBatch(tokens: Int32Array[], lengths: number[], maxBlocks: number,
   return { numTokens, numSeqs: n, maxBlocksPerSeq: maxBlocks, ...b };
 }
 
-function argmaxRows(logits: Float32Array, rows: number, v: number, into: Int32Array): void {
-  for (let r = 0; r < rows; r++) {
-    let best = 0, bestValue = -Infinity;
-    for (let i = r * v, end = i + v; i < end; i++) if (logits[i]! > bestValue) { bestValue = logits[i]!; best = i - r * v; }
-    into[r] = best;
+/**
+ * One greedy decode step as the engine runs it on a GPU: logits stay on the device, the argmax runs there, only the
+ * ids come back (models without device logits: the host's logits and a host argmax).
+ */
+function greedyStep(model: CausalLM, fb: ForwardBatch, ids: { device: DeviceTensor | null; host: Int32Array }): void {
+  const logits = model.forwardDevice?.(fb);
+  if (logits && ids.device) {
+    const gpu = loadGpuAddon()!;
+    const out = { ...ids.device, shape: [fb.numSeqs] };
+    gpu.ops.gpuArgmax(logits, out);
+    out.data.download(ids.host.subarray(0, fb.numSeqs));
+    return;
+  }
+  const host = model.forward(fb), v = model.config.vocabSize;
+  for (let r = 0; r < fb.numSeqs; r++) {
+    let best = 0;
+    for (let i = 1; i < v; i++) if (host[r * v + i]! > host[r * v + best]!) best = i;
+    ids.host[r] = best;
   }
 }
 
@@ -96,15 +111,17 @@ export function benchDecode(model: CausalLM, weights: WeightSource, batch: numbe
     model.forward(decodeBatch(group, glen, maxBlocks, promptLen, s));
     glen.forEach((x, i) => { lengths[s + i] = x; });
   }
-  const next = new Int32Array(batch);
+  const gpu = loadGpuAddon();
+  const ids = { device: gpu && model.forwardDevice ? DeviceTensor.empty(gpu.gpu, 'i32', [batch]) : null,
+    host: new Int32Array(batch) };
   const times: number[] = [];
   for (let k = 0; k < steps; k++) {
     const fb = decodeBatch(tokens, lengths, maxBlocks, 1);
     const t0 = performance.now();
-    const logits = model.forward(fb);
-    argmaxRows(logits, batch, v, next);
+    greedyStep(model, fb, ids);
     times.push(performance.now() - t0);
   }
+  ids.device?.dispose();
   const stepMs = median(times.slice(2));
   const context = promptLen + steps / 2;
   const kvBytes = batch * context * c.numHiddenLayers * 2 * c.numKeyValueHeads * c.headDim * 2;

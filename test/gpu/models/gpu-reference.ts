@@ -34,6 +34,10 @@ export function referenceModels(): Record<string, string> {
   return (JSON.parse(readFileSync(path.join(root, 'summary.json'), 'utf8')) as { models: Record<string, string> }).models;
 }
 
+export function hasGpuReference(modelDir: string): boolean {
+  return existsSync(path.join(modelDir, 'gpu_reference.json'));
+}
+
 export function readGpuReference(modelDir: string): GpuReferenceCase[] {
   return (JSON.parse(readFileSync(path.join(modelDir, 'gpu_reference.json'), 'utf8')) as { cases: GpuReferenceCase[] }).cases;
 }
