@@ -51,3 +51,6 @@ for tool in memcheck racecheck; do
   grep -E "ERROR SUMMARY|RACECHECK SUMMARY|Invalid|hazard|exit|Tests " "$out/$tool.log" | head -12
 done
 cat "$out/bench.txt"
+
+# The dense models against transformers (small ones; add --big for the 8B-shaped models and the decode bench).
+bash test/gpu/models/device-run-models.sh
