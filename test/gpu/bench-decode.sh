@@ -4,11 +4,9 @@
 # reasons for one shape, side by side. DECODE_ADDONS="name=path ..." compares builds (default: build-cuda's).
 # Carry: .device-<you>, build-cuda/Release. Usage there: bash test/gpu/bench-decode.sh .device-<you> [sanitize|none]
 set -uo pipefail
-bundle="${1:-.device}" sanitize="${2:-sanitize}" out="${OUT:-/tmp/out}" tmp="$(mktemp -d)"
+bundle="${1:-.device}" sanitize="${2:-sanitize}" tmp="$(mktemp -d)"
 addons=(${DECODE_ADDONS:-current=build-cuda/Release/hipserve.node})
-mkdir -p "$out"
-source "$bundle/setup.sh" >/dev/null
-tar -xJf "$bundle/nm.tar.xz"
+source "$(dirname "${BASH_SOURCE[0]}")/device-setup.sh" "$bundle" --bare
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv,noheader | tee "$out/bench.err"
 vitest=(node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts test/gpu/paged_decode.test.ts --reporter=verbose)
 

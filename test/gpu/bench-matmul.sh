@@ -5,19 +5,8 @@
 # Usage there: bash test/gpu/bench-matmul.sh .device-<you>
 set -uo pipefail
 bundle="${1:-.device}"
-out="${OUT:-/tmp/out}"
-mkdir -p "$out"
-source "$bundle/setup.sh"
-tar -xJf "$bundle/nm.tar.xz"
-export HIPSERVE_ADDON=build-cuda/Release/hipserve.node
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
+source "$(dirname "${BASH_SOURCE[0]}")/device-setup.sh" "$bundle"
 
-# The addon needs libcublasLt.so.13: where the loader does not know one, use the toolkit's or torch's.
-if ! ldconfig -p | grep -q 'libcublasLt\.so\.13'; then
-  sites=$(python3 -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null)
-  lib=$(find /usr/local/cuda* $sites -name 'libcublasLt.so.13*' 2>/dev/null | head -1)
-  [ -n "$lib" ] && export LD_LIBRARY_PATH="$(dirname "$lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-fi
 echo "libcublasLt: $(ldd "$HIPSERVE_ADDON" | grep -i cublasLt)" | tee -a "$out/gpu.txt"
 
 node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts --reporter=verbose \

@@ -7,14 +7,12 @@
 // `call overhead` is an empty-sized op timed the eager way: the host cost of one call.
 // Usage: node test/gpu/bench-moe.mjs <dir> [addon.node]
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { deviceTensors, loadAddon } from './bench-common.mjs';
 
-const require = createRequire(import.meta.url);
 const dir = process.argv[2] ?? '/tmp/bench-moe';
-const addon = require(path.resolve(process.argv[3] ?? process.env.HIPSERVE_ADDON ?? 'build-cuda/Release/hipserve.node'));
-const { gpu, ops } = addon;
-if (!gpu || gpu.deviceCount() === 0) throw new Error('no GPU backend or device');
+const { gpu, ops } = loadAddon(process.argv[3]);
+const { tensor } = deviceTensors(gpu);
 mkdirSync(dir, { recursive: true });
 
 const MODELS = [
@@ -41,15 +39,6 @@ function randomBf16(n, seed, scale) {
     out[i] = u[0] >>> 16;
   }
   return out;
-}
-
-const buffers = [];
-function tensor(dtype, shape, host) {
-  const bytes = shape.reduce((a, b) => a * b, 1) * (dtype === 'bf16' ? 2 : 4);
-  const data = new gpu.DeviceBuffer(bytes);
-  buffers.push(data);
-  if (host) data.upload(host);
-  return { data, dtype, shape };
 }
 
 /** A large weight tensor filled with one random 64 MiB chunk over and over (the values do not change timings). */

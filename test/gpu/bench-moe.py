@@ -12,19 +12,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from bench_torch_common import event_ms
+
 src, out_dir = sys.argv[1], sys.argv[2]
 dev = torch.device("cuda")
 torch.manual_seed(0)
 
 
 def event_time(fn, iters):
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(iters):
-        fn()
-    end.record()
-    torch.cuda.synchronize()
-    return start.elapsed_time(end) / iters / 1e3  # seconds
+    return event_ms(fn, iters) / 1e3  # seconds
 
 
 def timed(fn, budget=0.15):

@@ -5,12 +5,7 @@
 set -uo pipefail
 bundle="${1:-.device}"
 memcheck_s="${2:-0}"
-out="${OUT:-/tmp/out}"
-mkdir -p "$out"
-source "$bundle/setup.sh"
-tar -xJf "$bundle/nm.tar.xz"
-export HIPSERVE_ADDON=build-cuda/Release/hipserve.node
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
+source "$(dirname "${BASH_SOURCE[0]}")/device-setup.sh" "$bundle"
 
 timeout 50 node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts test/gpu/moe.test.ts \
   --reporter=verbose > "$out/vitest.log" 2>&1

@@ -3,33 +3,10 @@
 // 4 · B · Hq · D · T(T+1)/2 (Q·Kᵀ and P·V over the keys each query sees), the same formula as the torch peer
 // (bench-prefill.py). The host clock spans `iters` back-to-back calls and one synchronize.
 // Usage: node test/gpu/bench-prefill.mjs [addon.node]
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { deviceTensors, loadAddon, randomBf16, timeBackToBack } from './bench-common.mjs';
 
-const require = createRequire(import.meta.url);
-const addon = require(path.resolve(process.argv[2] ?? process.env.HIPSERVE_ADDON ?? 'build-cuda/Release/hipserve.node'));
-const { gpu, ops } = addon;
-if (!gpu || gpu.deviceCount() === 0) throw new Error('no GPU backend or device');
-
-function randomBf16(n, seed) {
-  const out = new Uint16Array(n), f = new Float32Array(1), u = new Uint32Array(f.buffer);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    f[0] = (s / 4294967296) * 2 - 1;
-    out[i] = u[0] >>> 16;
-  }
-  return out;
-}
-
-const buffers = [];
-function tensor(dtype, shape, host) {
-  const bytes = shape.reduce((a, b) => a * b, 1) * (dtype === 'bf16' ? 2 : 4);
-  const data = new gpu.DeviceBuffer(bytes);
-  buffers.push(data);
-  if (host) data.upload(host);
-  return { data, dtype, shape };
-}
+const { gpu, ops } = loadAddon(process.argv[2]);
+const { tensor, buffers } = deviceTensors(gpu);
 
 const hq = 32, hk = 8, d = 128, bs = 16;
 const info = gpu.deviceInfo(0);
@@ -43,13 +20,7 @@ for (const [b, t] of [[1, 4096], [8, 1024], [1, 16384]]) {
   const lens = tensor('i32', [b], new Int32Array(b).fill(t));
   const bt = tensor('i32', [b, blocksPer], Int32Array.from({ length: numBlocks }, (_, i) => i));
   const call = () => ops.gpuPagedAttention(q, kc, vc, qsl, lens, bt, t, t, { scale: 1 / Math.sqrt(d) }, out);
-  call();
-  gpu.synchronize(0);
-  const iters = Math.max(3, Math.round(2e4 / t));
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < iters; i++) call();
-  gpu.synchronize(0);
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6 / iters;
+  const ms = timeBackToBack(gpu, call, Math.max(3, Math.round(2e4 / t)), 1) / 1e3;
   const flops = 4 * b * hq * d * (t * (t + 1)) / 2;
   console.log(`hipserve gpuPagedAttention causal bf16 B=${b} T=${t} Hq=${hq} Hk=${hk} D=${d}: ${ms.toFixed(3)} ms, ` +
     `${(flops / ms / 1e9).toFixed(1)} TFLOP/s`);

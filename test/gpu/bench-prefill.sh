@@ -4,12 +4,7 @@
 # Usage there: bash test/gpu/bench-prefill.sh .device-<you>
 set -uo pipefail
 bundle="${1:-.device}"
-out="${OUT:-/tmp/out}"
-mkdir -p "$out"
-source "$bundle/setup.sh"
-tar -xJf "$bundle/nm.tar.xz"
-export HIPSERVE_ADDON=build-cuda/Release/hipserve.node
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
+source "$(dirname "${BASH_SOURCE[0]}")/device-setup.sh" "$bundle"
 vitest="node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts test/gpu/paged_prefill.test.ts"
 
 timeout "${VITEST_S:-45}" $vitest --reporter=verbose > "$out/vitest.log" 2>&1

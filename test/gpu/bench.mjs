@@ -1,42 +1,11 @@
 // Rough GPU kernel timings (not a test): host clock around `iters` calls enqueued back to back and one
 // synchronize, so each figure is the mean time per call with launches overlapped (one synchronize round trip,
 // about 10-30 µs, spread over the calls). Usage: node test/gpu/bench.mjs [addon.node]
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { deviceTensors, loadAddon, randomBf16, timeBackToBack } from './bench-common.mjs';
 
-const require = createRequire(import.meta.url);
-const addon = require(path.resolve(process.argv[2] ?? process.env.HIPSERVE_ADDON ?? 'build-cuda/Release/hipserve.node'));
-const { gpu, ops } = addon;
-if (!gpu || gpu.deviceCount() === 0) throw new Error('no GPU backend or device');
-
-function randomBf16(n, seed) {
-  const out = new Uint16Array(n), f = new Float32Array(1), u = new Uint32Array(f.buffer);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    f[0] = (s / 4294967296) * 2 - 1;
-    out[i] = u[0] >>> 16;
-  }
-  return out;
-}
-
-const buffers = [];
-function tensor(dtype, shape, host) {
-  const bytes = shape.reduce((a, b) => a * b, 1) * (dtype === 'bf16' ? 2 : 4);
-  const data = new gpu.DeviceBuffer(bytes);
-  buffers.push(data);
-  if (host) data.upload(host);
-  return { data, dtype, shape };
-}
-
-function time(fn, iters) {
-  for (let i = 0; i < 3; i++) fn();
-  gpu.synchronize(0);
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < iters; i++) fn();
-  gpu.synchronize(0);
-  return Number(process.hrtime.bigint() - t0) / 1e3 / iters;
-}
+const { gpu, ops } = loadAddon(process.argv[2]);
+const { tensor, buffers } = deviceTensors(gpu);
+const time = (fn, iters) => timeBackToBack(gpu, fn, iters);
 
 const rows = [];
 function report(name, us, bytes) {

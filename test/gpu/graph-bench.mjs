@@ -1,32 +1,14 @@
 // Launch overhead a graph removes (not a test): a decode-sized step of many small ops (per layer: fused add +
 // RMS norm, rotary embedding, SiLU-and-mul), timed as eager enqueues and as one graph replay, both back to back
 // with one synchronize. Usage: node test/gpu/graph-bench.mjs [addon.node]
-import { createRequire } from 'node:module';
-import path from 'node:path';
+import { deviceTensors, loadAddon, timeBackToBack } from './bench-common.mjs';
 
-const require = createRequire(import.meta.url);
-const addon = require(path.resolve(process.argv[2] ?? process.env.HIPSERVE_ADDON ?? 'build-cuda/Release/hipserve.node'));
-const { gpu, ops } = addon;
-if (!gpu || gpu.deviceCount() === 0) throw new Error('no GPU backend or device');
-
-const buffers = [];
-function tensor(dtype, shape, fill = 0) {
-  const bytes = shape.reduce((a, b) => a * b, 1) * (dtype === 'bf16' ? 2 : 4);
-  const data = new gpu.DeviceBuffer(bytes);
-  buffers.push(data);
-  data.fill(fill);
-  return { data, dtype, shape };
-}
+const { gpu, ops } = loadAddon(process.argv[2]);
+const { tensor: anyTensor, buffers } = deviceTensors(gpu);
+const tensor = (dtype, shape, fill = 0) => anyTensor(dtype, shape, fill);
 
 const layers = 32, hidden = 4096, inter = 14336, heads = 32, kvHeads = 8, d = 128, maxPosition = 4096;
-function timeSteps(step, iters) {
-  for (let i = 0; i < 3; i++) step();
-  gpu.synchronize(0);
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < iters; i++) step();
-  gpu.synchronize(0);
-  return Number(process.hrtime.bigint() - t0) / 1e3 / iters;
-}
+const timeSteps = (step, iters) => timeBackToBack(gpu, step, iters);
 
 const rows = [];
 for (const batch of [1, 8, 64]) {

@@ -4,18 +4,7 @@
 # Carry: .device-<you>, build-cuda/Release, dist. Usage there: bash test/gpu/sampling-device-run.sh .device-<you>
 set -uo pipefail
 bundle="${1:-.device}" budget="${BUDGET:-110}"
-out="${OUT:-/tmp/out}"
-mkdir -p "$out"
-source "$bundle/setup.sh"
-tar -xJf "$bundle/nm.tar.xz"
-export HIPSERVE_ADDON=build-cuda/Release/hipserve.node
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
-# The addon links libcublasLt.so.13 (gpuMatmul): where the loader does not know one, use the toolkit's or torch's.
-if ! ldconfig -p | grep -q 'libcublasLt\.so\.13'; then
-  sites=$(python3 -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null)
-  lib=$(find /usr/local/cuda* $sites -name 'libcublasLt.so.13*' 2>/dev/null | head -1)
-  [ -n "$lib" ] && export LD_LIBRARY_PATH="$(dirname "$lib")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/device-setup.sh" "$bundle"
 vitest=(node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts)
 
 timeout 40 "${vitest[@]}" --reporter=verbose test/gpu/sampling.test.ts test/gpu/sampling-step.test.ts \
