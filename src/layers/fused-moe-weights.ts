@@ -1,7 +1,8 @@
 import { DTYPE_BYTES, type DType } from '../../bindings/dtype.js';
 import type { TensorArg } from '../../bindings/tensor.js';
-import { HipserveError, ModelFileError } from '../errors.js';
+import { ModelFileError } from '../errors.js';
 import type { WeightSource, WeightTensor } from '../loader/weights.js';
+import { dequantizeMxfp4 } from '../loader/mxfp4.js';
 import { matmulWeightArg, requireWeight, weightAsF32 } from './weight-tensors.js';
 
 /**
@@ -75,10 +76,15 @@ function elements(dtype: DType, data: Uint8Array, n: number): Elements {
 const w13Row = (c: number, i: number): number => (c % 2 === 0 ? c / 2 : i + (c - 1) / 2);
 
 function loadGptOss(weights: WeightSource, prefix: string, dims: ExpertDims): ExpertStack {
-  if (weights.has(`${prefix}.gate_up_proj_blocks`)) {
-    throw new HipserveError('unsupported', `${weights.path}: ${prefix} holds MXFP4 experts, which are not supported yet (use a bf16 checkpoint)`);
-  }
   const { numExperts: e, hiddenSize: h, intermediateSize: i } = dims;
+  const bias13 = weightAsF32(requireWeight(weights, `${prefix}.gate_up_proj_bias`, [e, 2 * i]));
+  const b13 = new Float32Array(e * 2 * i);
+  for (let x = 0; x < e; x++) for (let c = 0; c < 2 * i; c++) b13[x * 2 * i + w13Row(c, i)] = bias13[x * 2 * i + c]!;
+  const biases = {
+    b13: { data: b13, dtype: 'f32', shape: [e, 2 * i] },
+    b2: { data: weightAsF32(requireWeight(weights, `${prefix}.down_proj_bias`, [e, h])), dtype: 'f32', shape: [e, h] },
+  } as const;
+  if (weights.has(`${prefix}.gate_up_proj_blocks`)) return { ...loadGptOssMxfp4(weights, prefix, dims), ...biases };
   const gateUp = requireWeight(weights, `${prefix}.gate_up_proj`, [e, h, 2 * i]);
   const down = requireWeight(weights, `${prefix}.down_proj`, [e, i, h]);
   const src13 = elements(gateUp.dtype, gateUp.data, e * h * 2 * i);
@@ -94,14 +100,29 @@ function loadGptOss(weights: WeightSource, prefix: string, dims: ExpertDims): Ex
   for (let x = 0; x < e; x++) {
     for (let r = 0; r < i; r++) for (let c = 0; c < h; c++) dst2[(x * h + c) * i + r] = src2[(x * i + r) * h + c]!;
   }
-  const bias13 = weightAsF32(requireWeight(weights, `${prefix}.gate_up_proj_bias`, [e, 2 * i]));
-  const b13 = new Float32Array(e * 2 * i);
-  for (let x = 0; x < e; x++) for (let c = 0; c < 2 * i; c++) b13[x * 2 * i + w13Row(c, i)] = bias13[x * 2 * i + c]!;
-  const b2 = weightAsF32(requireWeight(weights, `${prefix}.down_proj_bias`, [e, h]));
   return {
     w13: matmulWeightArg({ name: gateUp.name, dtype: gateUp.dtype, shape: [e, 2 * i, h], data: new Uint8Array(dst13.buffer) }),
     w2: matmulWeightArg({ name: down.name, dtype: down.dtype, shape: [e, h, i], data: new Uint8Array(dst2.buffer) }),
-    b13: { data: b13, dtype: 'f32', shape: [e, 2 * i] },
-    b2: { data: b2, dtype: 'f32', shape: [e, h] },
+    ...biases,
+  };
+}
+
+/**
+ * gpt-oss's MXFP4 experts, dequantized to bf16 at load: `gate_up_proj_blocks` holds [E, 2I, H] (gate and up rows
+ * interleaved; transformers transposes it into the bf16 checkpoint's [E, H, 2I]), `down_proj_blocks` [E, H, I].
+ */
+function loadGptOssMxfp4(weights: WeightSource, prefix: string, dims: ExpertDims): Pick<ExpertStack, 'w13' | 'w2'> {
+  const { numExperts: e, hiddenSize: h, intermediateSize: i } = dims;
+  const gateUp = dequantizeMxfp4(weights, `${prefix}.gate_up_proj`, [e, 2 * i], h);
+  const w13 = new Uint16Array(e * 2 * i * h);
+  for (let x = 0; x < e; x++) {
+    for (let c = 0; c < 2 * i; c++) {
+      w13.set(gateUp.subarray((x * 2 * i + c) * h, (x * 2 * i + c + 1) * h), (x * 2 * i + w13Row(c, i)) * h);
+    }
+  }
+  const w2 = dequantizeMxfp4(weights, `${prefix}.down_proj`, [e, h], i);
+  return {
+    w13: { data: w13, dtype: 'bf16', shape: [e, 2 * i, h] },
+    w2: { data: w2, dtype: 'bf16', shape: [e, h, i] },
   };
 }

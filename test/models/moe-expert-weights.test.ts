@@ -115,9 +115,12 @@ describe('expert weights stack into fusedMoe layout', () => {
     expect(() => loadExpertStack(source(tensors), P, dims, perExpert)).toThrow(/gate_proj/);
   });
 
-  it('says MXFP4 gpt-oss experts are not supported yet', () => {
-    const blocks = tensor(`${P}.gate_up_proj_blocks`, [E, 2 * I, 1], randomF32(E * 2 * I, 3));
-    expect(() => loadExpertStack(source([blocks]), P, dims, { kind: 'gptOss' }))
-      .toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/MXFP4/) }));
+  it('names the tensor when MXFP4 gpt-oss experts are malformed (f32 where u8 blocks belong)', () => {
+    const tensors = [
+      tensor(`${P}.gate_up_proj_blocks`, [E, 2 * I, 1], randomF32(E * 2 * I, 3)),
+      tensor(`${P}.gate_up_proj_bias`, [E, 2 * I], randomF32(E * 2 * I, 4)),
+      tensor(`${P}.down_proj_bias`, [E, H], randomF32(E * H, 5)),
+    ];
+    expect(() => loadExpertStack(source(tensors), P, dims, { kind: 'gptOss' })).toThrow(/gate_up_proj_blocks|multiple of 32/);
   });
 });
