@@ -22,11 +22,13 @@ interface FeedForward {
   forward(x: TensorArg, out: TensorArg, step: DeepseekV3Step): void;
 }
 
-/** How many leading layers keep a dense MLP. */
-export function firstKDenseReplace(config: ModelConfig): number {
+/**
+ * How many leading layers keep a dense MLP; when the config omits it, transformers' default for the architecture
+ * (DeepseekV3Config: 3, Glm4MoeConfig: 1).
+ */
+export function firstKDenseReplace(config: ModelConfig, fallback = 3): number {
   const v = config.raw.first_k_dense_replace;
-  // transformers' DeepseekV3Config defaults it to 3.
-  return typeof v === 'number' ? v : 3;
+  return typeof v === 'number' ? v : fallback;
 }
 
 function denseMlp(ops: NativeOps, weights: WeightSource, prefix: string, config: ModelConfig): FeedForward {
