@@ -18,6 +18,7 @@ import { loadGpuAddon } from '../../bindings/gpu.js';
 import type { CausalLM, ForwardBatch } from '../models/forward-batch.js';
 import { loadCausalLM } from '../models/load-causal-lm.js';
 import type { WeightSource } from '../loader/weights.js';
+import { jsSamplingKernels } from '../sampling/js-sampling-kernels.js';
 import { median } from './stats.js';
 
 interface Reference {
@@ -89,12 +90,7 @@ function greedyStep(model: CausalLM, fb: ForwardBatch, ids: { device: DeviceTens
     out.data.download(ids.host.subarray(0, fb.numSeqs));
     return;
   }
-  const host = model.forward(fb), v = model.config.vocabSize;
-  for (let r = 0; r < fb.numSeqs; r++) {
-    let best = 0;
-    for (let i = 1; i < v; i++) if (host[r * v + i]! > host[r * v + best]!) best = i;
-    ids.host[r] = best;
-  }
+  jsSamplingKernels.argmax(model.forward(fb), fb.numSeqs, model.config.vocabSize, ids.host);
 }
 
 export function benchDecode(model: CausalLM, weights: WeightSource, batch: number, promptLen: number, steps: number,

@@ -16,6 +16,11 @@ export interface CausalLMRunnerConfig {
   readonly samplingKernels?: SamplingKernels;
 }
 
+/** The step reaches the request's last token, so it samples the next one (a prefill chunk short of it does not). */
+function samplesThisStep(s: ScheduledRequest): boolean {
+  return s.numComputedTokens + s.numScheduledTokens === s.request.numTokens;
+}
+
 /** A share needs logits at every scheduled position: it asks for prompt logprobs and has prompt left to score. */
 function wantsPromptLogprobs(s: ScheduledRequest): boolean {
   return s.request.samplingParams.promptLogprobs !== null && s.numComputedTokens < s.request.numPromptTokens - 1;
@@ -82,7 +87,7 @@ export class CausalLMRunner implements ModelRunner {
     const sampling: number[] = [];
     const rows: SamplingRow[] = [];
     out.scheduled.forEach((s, b) => {
-      if (s.numComputedTokens + s.numScheduledTokens !== s.request.numTokens) return;
+      if (!samplesThisStep(s)) return;
       sampling.push(b);
       rows.push(this.samplingRow(s));
     });
@@ -94,7 +99,6 @@ export class CausalLMRunner implements ModelRunner {
       sampledTokenIds[b] = [samples[i]!.tokenId];
       logprobs[b] = samples[i]!.logprobs;
     });
-    t.prepareMs = t1 - t0;
     t.forwardMs = t2 - t1;
     t.sampleMs = performance.now() - t2;
     return { sampledTokenIds, logprobs, promptLogprobs };
@@ -112,8 +116,7 @@ export class CausalLMRunner implements ModelRunner {
    */
   private deviceSampled(out: SchedulerOutput, batch: ForwardBatch): ModelRunnerOutput | null {
     if (!this.deviceSampler || !this.model.forwardDevice) return null;
-    const allSample = out.scheduled.every((s) => s.numComputedTokens + s.numScheduledTokens === s.request.numTokens &&
-      !wantsPromptLogprobs(s));
+    const allSample = out.scheduled.every((s) => samplesThisStep(s) && !wantsPromptLogprobs(s));
     if (!allSample) return null;
     const t1 = performance.now();
     const logits = this.model.forwardDevice(batch);

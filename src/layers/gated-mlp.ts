@@ -28,6 +28,13 @@ export function gatedMlpScratchViews(gateUp: Float32Array, act: Float32Array, nu
   };
 }
 
+/** Throws `unsupported` unless the gated MLP kernels have this activation (silu, gelu_pytorch_tanh). */
+export function checkGatedActivation(hiddenAct: HiddenAct): void {
+  if (hiddenAct !== 'silu' && hiddenAct !== 'gelu_pytorch_tanh') {
+    throw new HipserveError('unsupported', `hidden_act ${hiddenAct} is not supported by the gated MLP`);
+  }
+}
+
 /** down(act(gate(x)) · up(x)): SwiGLU for silu (Llama, Qwen), GeGLU for gelu_pytorch_tanh. */
 export class GatedMlp {
   constructor(
@@ -38,9 +45,7 @@ export class GatedMlp {
     private readonly hiddenAct: HiddenAct,
     readonly intermediateSize: number,
   ) {
-    if (hiddenAct !== 'silu' && hiddenAct !== 'gelu_pytorch_tanh') {
-      throw new HipserveError('unsupported', `hidden_act ${hiddenAct} is not supported by the gated MLP`);
-    }
+    checkGatedActivation(hiddenAct);
   }
 
   /** Loads `<prefix>.gate_proj`, `.up_proj` and `.down_proj`. */

@@ -52,8 +52,9 @@ export function mapModelFile(file: string): MappedModelFile {
     map = null;
   }
   try {
-    if (map && statSync(file).size > MAX_RANGE) {
-      const big = new RangeMappedFile(file, statSync(file).size, map);
+    const size = map ? statSync(file).size : 0;
+    if (map && size > MAX_RANGE) {
+      const big = new RangeMappedFile(file, size, map);
       return { head: big.head, bytes: big };
     }
     const all = map ? new Uint8Array(map(file)) : readFileSync(file);

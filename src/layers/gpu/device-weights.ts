@@ -1,9 +1,8 @@
-import { bf16ToF32, f16ToF32, toBf16Array, toF16Array } from '../../../bindings/half.js';
+import { toBf16Array, toF16Array } from '../../../bindings/half.js';
 import { DeviceTensor } from '../../../bindings/device-tensor.js';
 import type { NativeGpu } from '../../../bindings/gpu.js';
-import { HipserveError } from '../../errors.js';
 import type { WeightSource, WeightTensor } from '../../loader/weights.js';
-import { requireWeight } from '../weight-tensors.js';
+import { requireWeight, weightAsF32 } from '../weight-tensors.js';
 
 export type HalfDType = 'bf16' | 'f16';
 
@@ -66,17 +65,8 @@ export class DeviceWeights {
 
   /** The tensor's values as 16-bit patterns of the compute dtype. */
   private halfBits(w: WeightTensor): Uint16Array {
-    const n = w.shape.reduce((a, b) => a * b, 1);
-    const { buffer, byteOffset } = w.data;
-    if (w.dtype === this.dtype) return new Uint16Array(buffer, byteOffset, n);
-    let values: ArrayLike<number>;
-    if (w.dtype === 'f32') values = new Float32Array(buffer, byteOffset, n);
-    else if (w.dtype === 'bf16' || w.dtype === 'f16') {
-      const convert = w.dtype === 'bf16' ? bf16ToF32 : f16ToF32;
-      values = Float32Array.from(new Uint16Array(buffer, byteOffset, n), convert);
-    } else {
-      throw new HipserveError('unsupported', `${w.name}: weights of dtype ${w.dtype} are not supported on the GPU`);
-    }
+    if (w.dtype === this.dtype) return new Uint16Array(w.data.buffer, w.data.byteOffset, w.data.byteLength / 2);
+    const values = weightAsF32(w);
     return this.dtype === 'bf16' ? toBf16Array(values) : toF16Array(values);
   }
 }

@@ -1,8 +1,8 @@
 import type { DeviceTensor } from '../../../bindings/device-tensor.js';
 import type { GpuOps } from '../../../bindings/gpu.js';
-import { HipserveError } from '../../errors.js';
 import type { ModelConfig } from '../../loader/model-config.js';
 import type { DeviceWeights } from '../../layers/gpu/device-weights.js';
+import { checkGatedActivation } from '../../layers/gated-mlp.js';
 import { GpuLinear } from '../../layers/gpu/gpu-linear.js';
 import type { LlamaVariant } from '../llama-variant.js';
 import type { GpuLayerStep } from './gpu-layer-step.js';
@@ -26,9 +26,7 @@ export class GpuLlamaLayer {
     config: ModelConfig, variant: LlamaVariant, rotary: GpuRotary) {
     const p = `model.layers.${index}`;
     const { hiddenSize: h, intermediateSize: i } = config;
-    if (config.hiddenAct !== 'silu' && config.hiddenAct !== 'gelu_pytorch_tanh') {
-      throw new HipserveError('unsupported', `hidden_act ${config.hiddenAct} is not supported by the gated MLP`);
-    }
+    checkGatedActivation(config.hiddenAct);
     this.eps = config.rmsNormEps;
     this.inputNorm = weights.get(`${p}.input_layernorm.weight`, [h]);
     this.selfAttn = new GpuLlamaAttention(ops, weights, p, config, variant, rotary,

@@ -168,11 +168,16 @@ export class GpuLlamaForCausalLM implements CausalLM {
 
   /** Enqueues the whole step: embeddings → layers → final norm → lm_head over the views' logits rows. */
   private compute(inputs: GpuStepInputs, views: GpuStepViews): void {
+    this.computeHidden(inputs, views);
+    this.logitsOf(inputs.logitsIndices, views);
+  }
+
+  /** Embeddings → layers → final norm: the step's normalized hidden states in views.hidden. */
+  private computeHidden(inputs: GpuStepInputs, views: GpuStepViews): void {
     const ops = this.gpu.ops;
     ops.gpuEmbedding(inputs.tokenIds, this.embedding, views.residual);
     for (const layer of this.layers) layer.forward({ inputs, views });
     ops.gpuFusedAddRmsNorm(views.hidden, views.residual, this.norm, this.config.rmsNormEps);
-    this.logitsOf(inputs.logitsIndices, views);
   }
 
   private logitsOf(rows: GpuStepInputs['logitsIndices'], views: GpuStepViews): void {
@@ -184,11 +189,7 @@ export class GpuLlamaForCausalLM implements CausalLM {
   /** A step wanting more logits rows than one lm_head call holds (prompt logprobs): rows in chunks. */
   private chunkedLogits(inputs: GpuStepInputs, rows: number): Float32Array {
     const chunk = this.maxGraphBatch;
-    const views = this.buffers.views(inputs.numTokens, chunk);
-    const ops = this.gpu.ops;
-    ops.gpuEmbedding(inputs.tokenIds, this.embedding, views.residual);
-    for (const layer of this.layers) layer.forward({ inputs, views });
-    ops.gpuFusedAddRmsNorm(views.hidden, views.residual, this.norm, this.config.rmsNormEps);
+    this.computeHidden(inputs, this.buffers.views(inputs.numTokens, chunk));
     this.ensureHost(rows);
     for (let start = 0; start < rows; start += chunk) {
       const n = Math.min(chunk, rows - start);
