@@ -87,6 +87,8 @@ export interface NativeGpu {
    * fault (HS_OUT_OF_BOUNDS: an index read from device memory was out of range) raised since the last check.
    */
   synchronize(device: number): void;
+  /** Starts/stops profiler collection (run under `ncu --profile-from-start off`): brackets what to profile. */
+  profilerCollect(active: boolean): void;
   allocatorStats(device: number): AllocatorStats;
   /** Returns every cached (freed) block to the driver. */
   emptyCache(): void;

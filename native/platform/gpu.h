@@ -6,6 +6,7 @@
 
 #if defined(HS_GPU_CUDA)
 #include <cuda_fp16.h>
+#include <cuda_profiler_api.h>
 #include <cuda_runtime.h>
 #if defined(__CUDACC__)
 #include <cuda_bf16.h>
@@ -34,6 +35,8 @@
 #define hipDeviceAttributeComputeCapabilityMajor cudaDevAttrComputeCapabilityMajor
 #define hipDeviceAttributeComputeCapabilityMinor cudaDevAttrComputeCapabilityMinor
 #define hipDeviceSynchronize cudaDeviceSynchronize
+#define hipProfilerStart cudaProfilerStart
+#define hipProfilerStop cudaProfilerStop
 #define hipFuncSetAttribute cudaFuncSetAttribute
 #define hipFuncAttributeMaxDynamicSharedMemorySize cudaFuncAttributeMaxDynamicSharedMemorySize
 #define hipMemGetInfo cudaMemGetInfo

@@ -19,6 +19,10 @@ MemoryInfo memory_info(int device);
 // Waits until all work on the device has finished.
 void synchronize_device(int device);
 
+// Starts or stops the profiler's collection (ncu/nsys --profile-from-start off, rocprof): brackets the part of a
+// run worth profiling.
+void profiler_collect(bool active);
+
 class DeviceGuard {
  public:
   explicit DeviceGuard(int device);

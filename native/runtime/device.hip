@@ -35,6 +35,10 @@ void synchronize_device(int device) {
   HS_GPU_CHECK(hipDeviceSynchronize());
 }
 
+void profiler_collect(bool active) {
+  HS_GPU_CHECK(active ? hipProfilerStart() : hipProfilerStop());
+}
+
 DeviceGuard::DeviceGuard(int device) {
   HS_GPU_CHECK(hipGetDevice(&previous_));
   if (previous_ != device) HS_GPU_CHECK(hipSetDevice(device));

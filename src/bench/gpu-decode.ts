@@ -1,6 +1,9 @@
 /**
  * GPU decode benchmark: `node dist/src/bench/gpu-decode.js --model DIR [--batch 1,8,64,256] [--prompt-len 128]
- * [--steps 64] [--max-model-len 4096] [--reference summary.json] [--json FILE] [--eager]`.
+ * [--steps 64] [--max-model-len 4096] [--reference summary.json] [--json FILE] [--eager] [--profile-steps N]`.
+ *
+ * --profile-steps N brackets decode steps 3 … N + 2 of each batch with the profiler's start/stop, for
+ * `ncu --profile-from-start off` (per-kernel times of whole steps, without the load and the prefill).
  *
  * Fills `batch` sequences with random prompts, then times `steps` decode steps of all of them (the model's forward
  * with graphs unless --eager, a greedy pick per row on the device, the ids' copy to the host). Each step must read every
@@ -94,7 +97,7 @@ function greedyStep(model: CausalLM, fb: ForwardBatch, ids: { device: DeviceTens
 }
 
 export function benchDecode(model: CausalLM, weights: WeightSource, batch: number, promptLen: number, steps: number,
-  maxNumBatchedTokens: number, ref: Reference): GpuDecodeRow {
+  maxNumBatchedTokens: number, ref: Reference, profileSteps = 0): GpuDecodeRow {
   const c = model.config, v = c.vocabSize;
   const maxLen = promptLen + steps + 1;
   const maxBlocks = Math.ceil(maxLen / BLOCK_SIZE);
@@ -113,9 +116,12 @@ export function benchDecode(model: CausalLM, weights: WeightSource, batch: numbe
   const times: number[] = [];
   for (let k = 0; k < steps; k++) {
     const fb = decodeBatch(tokens, lengths, maxBlocks, 1);
+    const profiled = gpu !== null && k >= 2 && k < 2 + profileSteps;
+    if (profiled) gpu.gpu.profilerCollect(true);
     const t0 = performance.now();
     greedyStep(model, fb, ids);
     times.push(performance.now() - t0);
+    if (profiled) gpu.gpu.profilerCollect(false);
   }
   ids.device?.dispose();
   const stepMs = median(times.slice(2));
@@ -135,6 +141,7 @@ async function main(): Promise<void> {
     model: { type: 'string' }, batch: { type: 'string', default: '1,8,64,256' }, 'prompt-len': { type: 'string', default: '128' },
     steps: { type: 'string', default: '64' }, reference: { type: 'string' }, json: { type: 'string' },
     eager: { type: 'boolean', default: false }, 'max-model-len': { type: 'string', default: '4096' },
+    'profile-steps': { type: 'string', default: '0' },
   } });
   if (!values.model) throw new Error('--model DIR is required');
   const batches = values.batch.split(',').map(Number);
@@ -147,7 +154,8 @@ async function main(): Promise<void> {
   console.log(`loaded ${values.model} on ${platform.name} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const maxBatch = Math.max(...batches);
   model.allocateKvCache(1 + maxBatch * Math.ceil((promptLen + steps + 1) / BLOCK_SIZE), BLOCK_SIZE);
-  const rows = batches.map((b) => benchDecode(model, files.weights, b, promptLen, steps, maxNumBatchedTokens, ref));
+  const rows = batches.map((b) => benchDecode(model, files.weights, b, promptLen, steps, maxNumBatchedTokens, ref,
+    Number(values['profile-steps'])));
   console.log(`copy bandwidth ${ref.copy_gbps?.toFixed(0) ?? '?'} GB/s (device-to-device, read + write)` +
     `${values.eager ? ', eager (no graphs)' : ', decode steps from graphs'}`);
   console.log('batch  context  step ms   tok/s     GB/step  HBM-limit ms  of limit  HF generate tok/s');

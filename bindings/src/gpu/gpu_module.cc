@@ -67,6 +67,12 @@ Napi::Value synchronize(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value profiler_collect(const Napi::CallbackInfo& info) {
+  const bool active = info[0].ToBoolean().Value();
+  coded_call(info.Env(), [&] { gpu::profiler_collect(active); });
+  return info.Env().Undefined();
+}
+
 Napi::Value allocator_stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const gpu::AllocatorStats s = gpu::DeviceAllocator::instance().stats(device_arg(info));
@@ -94,6 +100,7 @@ Napi::Object gpu_module(Napi::Env env) {
   gpu.Set("deviceInfo", Napi::Function::New(env, device_info));
   gpu.Set("memGetInfo", Napi::Function::New(env, mem_get_info));
   gpu.Set("synchronize", Napi::Function::New(env, synchronize));
+  gpu.Set("profilerCollect", Napi::Function::New(env, profiler_collect));
   gpu.Set("allocatorStats", Napi::Function::New(env, allocator_stats));
   gpu.Set("emptyCache", Napi::Function::New(env, empty_cache));
   gpu.Set("DeviceBuffer", DeviceBuffer::define(env));
