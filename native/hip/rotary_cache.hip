@@ -41,88 +41,77 @@ __device__ __forceinline__ float head_value(const T* head, int e, float inv_rms,
   return kNorm ? round_to<T>(v * inv_rms * to_float(weight[e])) : v;
 }
 
-// One block per token: (normalize q's and k's heads,) rotate q's heads, rotate k's heads (writing each rotated
-// pair to the cache too), then k's unrotated tail (normalized in place) and v to the cache.
+// Heads per block: a token's heads are spread over several blocks so that a single decode token is not one
+// block walking 40 heads through a chain of dependent loads.
+constexpr int kRotaryHeadsPerBlock = 4;
+
+// Block (t, y) takes token t's q heads [y·H, y·H + H) while y < q_blocks, else k heads [(y - q_blocks)·H, …)
+// (H = kRotaryHeadsPerBlock): (normalizes them,) rotates them, (normalizes the unrotated tail,) and for k heads
+// writes the rotated k and the matching v heads to the cache slot.
 template <typename T, bool kNeox, bool kNorm>
-__global__ void rotary_cache_kernel(RotaryCacheArgs<T> a) {
-  extern __shared__ float inv_rms[];  // kNorm: [q_heads] then [k_heads]
+__global__ void rotary_cache_kernel(RotaryCacheArgs<T> a, int q_blocks) {
+  __shared__ float inv_rms[kRotaryHeadsPerBlock];
   const int64_t t = blockIdx.x;
+  const bool is_k = static_cast<int>(blockIdx.y) >= q_blocks;
+  const int h0 = (is_k ? blockIdx.y - q_blocks : blockIdx.y) * kRotaryHeadsPerBlock;
+  const int heads = min(kRotaryHeadsPerBlock, (is_k ? a.k_heads : a.q_heads) - h0);
   const int32_t pos = a.positions[t];
   if (pos < 0 || pos >= a.max_position) {
-    if (threadIdx.x == 0) raise_kernel_fault(a.fault, kFaultPosition);
+    if (threadIdx.x == 0 && blockIdx.y == 0) raise_kernel_fault(a.fault, kFaultPosition);
     return;
   }
-  const int half = a.rot_dim / 2, d = a.head_size;
+  const int half = a.rot_dim / 2, d = a.head_size, tail = d - a.rot_dim;
   const float* cos = a.cos_sin + pos * a.cos_sin_stride;
   const float* sin = cos + half;
-  T* q = a.q + t * a.q_stride;
-  T* k = a.k + t * a.k_stride;
-  const float* q_inv = inv_rms;
-  const float* k_inv = inv_rms + a.q_heads;
-  if (kNorm) {
-    head_inv_rms(q, a.q_heads, d, a.norm_eps, inv_rms);
-    head_inv_rms(k, a.k_heads, d, a.norm_eps, inv_rms + a.q_heads);
-    __syncthreads();
-  }
-  for (int i = threadIdx.x; i < a.q_heads * half; i += blockDim.x) {
-    const int h = i / half, j = i % half;
-    const int2 p = pair_of<kNeox>(j, half);
-    T* x = q + h * d;
-    const float x0 = head_value<T, kNorm>(x, p.x, kNorm ? q_inv[h] : 1.0f, a.q_norm_weight);
-    const float x1 = head_value<T, kNorm>(x, p.y, kNorm ? q_inv[h] : 1.0f, a.q_norm_weight);
-    x[p.x] = from_float<T>(x0 * cos[j] - x1 * sin[j]);
-    x[p.y] = from_float<T>(x1 * cos[j] + x0 * sin[j]);
-  }
-  const int tail = d - a.rot_dim;
-  if (kNorm && tail > 0)
-    for (int i = threadIdx.x; i < a.q_heads * tail; i += blockDim.x) {
-      const int h = i / tail, e = a.rot_dim + i % tail;
-      q[h * d + e] = from_float<T>(head_value<T, true>(q + h * d, e, q_inv[h], a.q_norm_weight));
-    }
+  T* x0_head = (is_k ? a.k + t * a.k_stride : a.q + t * a.q_stride) + int64_t{h0} * d;
+  const T* norm_weight = is_k ? a.k_norm_weight : a.q_norm_weight;
   int64_t slot = -1;
-  if (a.key_cache != nullptr) {
+  if (is_k && a.key_cache != nullptr) {
     slot = a.slot_mapping[t];
     if (slot >= a.num_slots) {
-      if (threadIdx.x == 0) raise_kernel_fault(a.fault, kFaultSlot);
+      if (threadIdx.x == 0 && h0 == 0) raise_kernel_fault(a.fault, kFaultSlot);
       slot = -1;
     }
   }
+  if (kNorm) {
+    head_inv_rms(x0_head, heads, d, a.norm_eps, inv_rms);
+    __syncthreads();
+  }
   const int64_t cache_token = slot < 0 ? 0 : (slot / a.block_size) * a.cache_block_stride +
                                                  (slot % a.block_size) * a.cache_offset_stride;
-  for (int i = threadIdx.x; i < a.k_heads * half; i += blockDim.x) {
+  T* cache_head0 = slot >= 0 ? a.key_cache + cache_token + int64_t{h0} * a.cache_head_stride : nullptr;
+  for (int i = threadIdx.x; i < heads * half; i += blockDim.x) {
     const int h = i / half, j = i % half;
     const int2 p = pair_of<kNeox>(j, half);
-    T* x = k + h * d;
-    const float x0 = head_value<T, kNorm>(x, p.x, kNorm ? k_inv[h] : 1.0f, a.k_norm_weight);
-    const float x1 = head_value<T, kNorm>(x, p.y, kNorm ? k_inv[h] : 1.0f, a.k_norm_weight);
+    T* x = x0_head + h * d;
+    const float x0 = head_value<T, kNorm>(x, p.x, kNorm ? inv_rms[h] : 1.0f, norm_weight);
+    const float x1 = head_value<T, kNorm>(x, p.y, kNorm ? inv_rms[h] : 1.0f, norm_weight);
     const T y0 = from_float<T>(x0 * cos[j] - x1 * sin[j]), y1 = from_float<T>(x1 * cos[j] + x0 * sin[j]);
     x[p.x] = y0;
     x[p.y] = y1;
     if (slot >= 0) {
-      T* c = a.key_cache + cache_token + h * a.cache_head_stride;
+      T* c = cache_head0 + h * a.cache_head_stride;
       c[p.x] = y0;
       c[p.y] = y1;
     }
   }
   if (slot < 0 && !(kNorm && tail > 0)) return;
-  const T* v = a.v + t * a.v_stride;
-  for (int i = threadIdx.x; i < a.k_heads * d; i += blockDim.x) {
+  // The unrotated tail (normalized in place when kNorm) and, for k heads with a slot, the tail and v to the cache.
+  const T* v = is_k ? a.v + t * a.v_stride + int64_t{h0} * d : nullptr;
+  for (int i = threadIdx.x; i < heads * d; i += blockDim.x) {
     const int h = i / d, e = i % d;
-    const int64_t c = cache_token + h * a.cache_head_stride + e;
+    const int64_t c = cache_token + int64_t{h0 + h} * a.cache_head_stride + e;
     if (e >= a.rot_dim) {
-      T y = k[h * d + e];
+      T y = x0_head[h * d + e];
       if (kNorm) {
-        y = from_float<T>(head_value<T, true>(k + h * d, e, k_inv[h], a.k_norm_weight));
-        k[h * d + e] = y;
+        y = from_float<T>(head_value<T, true>(x0_head + h * d, e, inv_rms[h], norm_weight));
+        x0_head[h * d + e] = y;
       }
       if (slot >= 0) a.key_cache[c] = y;
     }
     if (slot >= 0) a.value_cache[c] = v[h * d + e];
   }
 }
-
-// One f32 per head of shared memory (8 KiB).
-constexpr int64_t kMaxNormHeads = 2048;
 
 void check_cache(const KvCacheWrite& c, const TensorView& k, int device, int64_t head_size) {
   const int64_t tokens = k.size(0), kv_heads = k.size(1) / head_size;
@@ -150,23 +139,22 @@ void check_qk_norm(const QkNorm& n, const TensorView& q, const TensorView& k, in
   check_dim(n.q_weight, "q_norm_weight", 0, head_size);
   check_dim(n.k_weight, "k_norm_weight", 0, head_size);
   HS_CHECK(std::isfinite(n.eps) && n.eps >= 0.0f, invalid_argument, "qk_norm: eps must be finite and >= 0");
-  const int64_t heads = (q.size(1) + k.size(1)) / head_size;
-  HS_CHECK(heads <= kMaxNormHeads, invalid_argument,
-           "qk_norm: " << heads << " q and k heads per token, at most " << kMaxNormHeads);
 }
 
 }  // namespace
 
 template <typename T>
 void rotary_cache_launch(const RotaryCacheArgs<T>& args, hipStream_t stream) {
-  const int work = std::max(args.q_heads, args.k_heads) * args.head_size / 2;
+  const int per_block = kRotaryHeadsPerBlock;
+  const int q_blocks = (args.q_heads + per_block - 1) / per_block;
+  const int k_blocks = (args.k_heads + per_block - 1) / per_block;
   // Threads in multiples of 64, a whole number of waves on every device.
-  const int threads = std::clamp((work + 63) / 64 * 64, 64, 512);
+  const int threads = std::clamp((per_block * args.head_size / 2 + 63) / 64 * 64, 64, 512);
   const bool norm = args.q_norm_weight != nullptr;
   auto kernel = args.is_neox ? (norm ? rotary_cache_kernel<T, true, true> : rotary_cache_kernel<T, true, false>)
                              : (norm ? rotary_cache_kernel<T, false, true> : rotary_cache_kernel<T, false, false>);
-  const size_t shared = norm ? (args.q_heads + args.k_heads) * sizeof(float) : 0;
-  kernel<<<static_cast<unsigned>(args.tokens), threads, shared, stream>>>(args);
+  const dim3 grid(static_cast<unsigned>(args.tokens), static_cast<unsigned>(q_blocks + k_blocks));
+  kernel<<<grid, threads, 0, stream>>>(args, q_blocks);
   HS_GPU_CHECK_LAUNCH();
 }
 

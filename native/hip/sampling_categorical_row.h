@@ -31,11 +31,11 @@ __device__ int32_t block_categorical(const Value& value, int n, float max, float
     return inf_max ? (v == max ? 1.0f : 0.0f) : expf(v - max);
   };
   float part = 0.0f, last = -1.0f;
-  for (int i = threadIdx.x; i < n; i += blockDim.x) {
-    const float w = weight(value(i));
+  for_each_row_value(value, n, [&](float v, int i) {
+    const float w = weight(v);
     part += w;
     if (w > 0.0f) last = static_cast<float>(i);
-  }
+  });
   const double target = static_cast<double>(u) * block_sum(part, sh.reduce);
   const int last_index = static_cast<int>(block_max(last, sh.reduce));
   constexpr int kTile = kSamplingThreads * kCategoricalItems;

@@ -35,10 +35,7 @@ __device__ float block_filter_threshold(const Value& value, int n, float max, Fi
     threshold = max;  // +inf values hold all the mass
   } else if (use_p) {
     float part = 0.0f;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) {
-      const float v = value(i);
-      part += v >= threshold ? expf(v - max) : 0.0f;
-    }
+    for_each_row_value(value, n, [&](float v, int) { part += v >= threshold ? expf(v - max) : 0.0f; });
     const double mass = block_sum(part, scratch);
     const uint32_t cut = block_select_from_top<false>(value, n, static_cast<double>(f.top_p) * mass, max, threshold, sh);
     threshold = fmaxf(threshold, key_to_float(cut));

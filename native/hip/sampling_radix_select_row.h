@@ -48,15 +48,14 @@ __device__ uint32_t block_select_from_top(const Value& value, int n, double targ
       sh.lowest = bins;
     }
     __syncthreads();
-    for (int i = t; i < n; i += blockDim.x) {
-      const float v = value(i);
+    for_each_row_value(value, n, [&](float v, int) {
       const uint32_t k = float_key(v);
-      if (shift_bits < 32 && (k >> shift_bits) != prefix) continue;
+      if (shift_bits < 32 && (k >> shift_bits) != prefix) return;
       const int d = static_cast<int>((k >> next_shift) & mask);
       atomicAdd(&sh.count[d], 1);
       const float w = kUnit ? 1.0f : (v >= floor ? expf(v - shift) : 0.0f);
       if (w != 0.0f) atomicAdd(&sh.weight[d], w);
-    }
+    });
     __syncthreads();
     // Thread t owns `per` consecutive bins counted from the top: hi = bins - 1 - t * per down to hi - per + 1.
     const int per = bins / static_cast<int>(blockDim.x), hi = bins - 1 - t * per;

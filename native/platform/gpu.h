@@ -95,6 +95,19 @@
 #error "platform/gpu.h needs HS_GPU_CUDA (nvcc) or a HIP compiler (HS_GPU_ROCM)"
 #endif
 
+// Starts/stops what a profiler collects (ncu/nsys --profile-from-start off, rocprof). ROCm marks
+// hipProfilerStart/Stop deprecated in favour of roctracer, which is not linked here.
+inline hipError_t gpuProfilerCollect(bool active) {
+#if defined(HS_GPU_ROCM)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+#endif
+  return active ? hipProfilerStart() : hipProfilerStop();
+#if defined(HS_GPU_ROCM)
+#pragma clang diagnostic pop
+#endif
+}
+
 // BLAS: the part of the BLASLt C API (cuBLASLt on NVIDIA, hipBLASLt on AMD) that runtime/blas.hip uses, declared
 // here instead of including the vendor header, because the library is loaded at run time (runtime/blas_library.h):
 // the build needs neither its headers nor its library. Only in a file that defines HS_GPU_BLASLT before its first

@@ -36,7 +36,7 @@ void synchronize_device(int device) {
 }
 
 void profiler_collect(bool active) {
-  HS_GPU_CHECK(active ? hipProfilerStart() : hipProfilerStop());
+  HS_GPU_CHECK(gpuProfilerCollect(active));
 }
 
 DeviceGuard::DeviceGuard(int device) {

@@ -12,17 +12,19 @@
  * --reference (written by test/gpu/models/make_gpu_references.py in the same device run), beside the measured copy
  * bandwidth and transformers' generate on the same weights.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import { DeviceTensor } from '../../bindings/device-tensor.js';
-import { DTYPE_BYTES } from '../../bindings/dtype.js';
 import { loadGpuAddon } from '../../bindings/gpu.js';
 import type { CausalLM, ForwardBatch } from '../models/forward-batch.js';
 import { loadCausalLM } from '../models/load-causal-lm.js';
 import type { WeightSource } from '../loader/weights.js';
 import { jsSamplingKernels } from '../sampling/js-sampling-kernels.js';
+import { environment } from './environment.js';
+import type { KernelResult } from './kernels.js';
 import { median } from './stats.js';
+import { benchResult, writeResult } from './write-result.js';
 
 interface Reference {
   copy_gbps?: number;
@@ -96,6 +98,15 @@ function greedyStep(model: CausalLM, fb: ForwardBatch, ids: { device: DeviceTens
   jsSamplingKernels.argmax(model.forward(fb), fb.numSeqs, model.config.vocabSize, ids.host);
 }
 
+/** A row as the dashboard's kernels trend reads it: tokens/s beside the HBM limit's tokens/s. */
+function decodeKernelResult(r: GpuDecodeRow, eager: boolean): KernelResult {
+  const limitTokS = r.hbmLimitMs ? (r.batch * 1000) / r.hbmLimitMs : null;
+  return { name: `decode step${eager ? ' (eager)' : ''}`, shape: [r.batch, r.context], dtype: 'bf16', threads: 0,
+    metric: 'tok/s', value: r.tokensPerSecond, best: r.tokensPerSecond, seconds: r.stepMs / 1000,
+    reference: limitTokS === null ? null
+      : { name: 'HBM limit', metric: 'tok/s', value: limitTokS, percent: 100 * (r.fractionOfHbmLimit ?? 0) } };
+}
+
 export function benchDecode(model: CausalLM, weights: WeightSource, batch: number, promptLen: number, steps: number,
   maxNumBatchedTokens: number, ref: Reference, profileSteps = 0): GpuDecodeRow {
   const c = model.config, v = c.vocabSize;
@@ -166,8 +177,15 @@ async function main(): Promise<void> {
       `${r.hfGenerateTokensPerSecond?.toFixed(0) ?? '?'}`);
   }
   if (values.json) {
-    writeFileSync(values.json, JSON.stringify({ bench: 'gpu-decode', model: values.model, platform: platform.name,
-      eager: values.eager, copyGbps: ref.copy_gbps ?? null, promptLen, steps, rows, dtypeBytes: DTYPE_BYTES.bf16 }, null, 1));
+    const gpu = loadGpuAddon();
+    const hardware = gpu ? gpu.gpu.deviceInfo(0).name : null;
+    writeResult(values.json, benchResult('kernels', {
+      label: `gpu-decode${values.eager ? ' eager' : ''}`,
+      config: { model: values.model, platform: platform.name, eager: values.eager, promptLen, steps, batches,
+        copyGbps: ref.copy_gbps ?? null },
+      environment: environment({ hardware }), model: { id: model.config.architecture, path: values.model },
+      results: { kernels: rows.map((r) => decodeKernelResult(r, values.eager)), rows },
+    }));
   }
   model.dispose();
 }

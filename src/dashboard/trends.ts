@@ -42,7 +42,7 @@ function measurements(r: AnyResult): Measurement[] {
     case 'kernels': {
       const kernels = (r.results.kernels ?? []) as KernelResult[];
       return kernels.filter((k) => Number.isFinite(k.value)).map((k) => ({
-        series: `kernels · ${r.environment.hardware} · ${k.name} ${k.shape.join('×')} ${k.dtype}, ${k.threads} threads`,
+        series: `kernels · ${r.environment.hardware} · ${k.name} ${k.shape.join('×')} ${k.dtype}${k.threads > 0 ? `, ${k.threads} threads` : ''}`,
         metric: k.metric, direction: 'higher' as const, value: k.value,
       }));
     }

@@ -20,6 +20,7 @@ export interface EngineInfo {
   readonly vocabSize: number;
   readonly eosTokenIds: readonly number[];
   readonly hasTokenizer: boolean;
+  readonly platform?: string;
 }
 
 export interface SerializedError {

@@ -6,6 +6,8 @@ import type { EngineOptions } from './engine-config.js';
 export interface EngineModel {
   readonly model: CausalLM;
   readonly tokenizer: Tokenizer | null;
+  /** The hardware platform the model runs on (cpu, cuda, rocm, …), when known. */
+  readonly platform?: string;
 }
 
 /** A function building the engine's model inside the worker thread. */

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     throw new HipserveError('engine_error', `${data.model.module} exports no function ${data.model.exportName ?? 'createEngineModel'}`);
   }
   if (data.numThreads !== undefined) loadAddon().setNumThreads(data.numThreads);
-  const { model, tokenizer } = await (factory as EngineModelFactory)(data.model.options, data.engine);
+  const { model, tokenizer, platform } = await (factory as EngineModelFactory)(data.model.options, data.engine);
   const engine = LLMEngine.create(model, tokenizer, data.engine, data.nativeSampling ?? true);
   const core = engine.core;
   let draining = false;
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     wake();
   });
   post({ type: 'ready', info: { config: core.config, vocabSize: core.vocabSize, eosTokenIds: model.config.eosTokenIds,
-    hasTokenizer: tokenizer !== null } });
+    hasTokenizer: tokenizer !== null, ...(platform ? { platform } : {}) } });
 }
 
 if (!isMainThread) {

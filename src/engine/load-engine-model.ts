@@ -15,12 +15,12 @@ export interface LoadEngineModelOptions {
 
 /** Model factory (see ModelFactorySpec) for real models: the registered architecture and the model's tokenizer. */
 export async function createEngineModel(options: LoadEngineModelOptions, engine: EngineOptions = {}): Promise<EngineModel> {
-  const { model, files } = await loadCausalLM(options.modelPath, {
+  const { model, files, platform } = await loadCausalLM(options.modelPath, {
     maxNumBatchedTokens: engine.maxNumBatchedTokens,
     maxModelLen: engine.maxModelLen,
     maxNumSeqs: engine.maxNumSeqs,
     enforceEager: engine.enforceEager,
     onProgress: options.onProgress,
   });
-  return { model, tokenizer: options.skipTokenizer ? null : tokenizerOfModelFiles(files) };
+  return { model, tokenizer: options.skipTokenizer ? null : tokenizerOfModelFiles(files), platform: platform.name };
 }

@@ -85,6 +85,7 @@ describe.skipIf(missingBuild())('hipserve serve (command line)', () => {
       expect(out).toMatch(/KV cache\s+39 blocks of 16 tokens/);
       expect(out).toMatch(/prefix caching\s+false/);
       expect(out).toMatch(/served model name\s+tiny, tinier/);
+      expect(out).toMatch(/platform\s+cpu\n/);
       const models = await (await fetch(`${server.url}/v1/models`)).json() as { data: { id: string }[] };
       expect(models.data.map((m: { id: string }) => m.id)).toEqual(['tiny', 'tinier']);
     } finally {

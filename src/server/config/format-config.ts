@@ -8,6 +8,7 @@ export function formatConfig(options: ServeOptions, model: ResolvedModel, limits
   const rows: [string, unknown][] = [
     ['model', options.model],
     ['model path', model.modelPath],
+    ['platform', limits.platform ?? 'unknown'],
     ['served model name', names.join(', ')],
     ['max model len', limits.maxModelLen],
     ['max num seqs', limits.maxNumSeqs],

@@ -9,7 +9,7 @@ export class ClientServingEngine implements ServingEngine {
   readonly limits: EngineLimits;
 
   constructor(readonly client: EngineClient) {
-    this.limits = engineLimits(client.info.config, client.info.vocabSize);
+    this.limits = engineLimits(client.info.config, client.info.vocabSize, client.info.platform);
   }
 
   generate(request: EngineRequest): AsyncIterable<RequestOutput> {

@@ -31,12 +31,15 @@ export interface EngineLimits {
   readonly maxNumBatchedTokens: number;
   readonly maxNumSeqs: number;
   readonly enablePrefixCaching: boolean;
+  /** The hardware platform the engine runs on, when known. */
+  readonly platform?: string;
 }
 
 /** The limits of an engine with this configuration and vocabulary. */
-export function engineLimits(c: EngineConfig, vocabSize: number): EngineLimits {
+export function engineLimits(c: EngineConfig, vocabSize: number, platform?: string): EngineLimits {
   return {
     maxModelLen: c.maxModelLen, vocabSize, blockSize: c.blockSize, numKvBlocks: c.numBlocks - 1,
     maxNumBatchedTokens: c.maxNumBatchedTokens, maxNumSeqs: c.maxNumSeqs, enablePrefixCaching: c.enablePrefixCaching,
+    ...(platform ? { platform } : {}),
   };
 }
