@@ -1,13 +1,13 @@
 /**
- * The model factory `hipserve serve` gives the engine worker (see ModelFactorySpec): the model and its tokenizer,
- * with loading progress posted on a BroadcastChannel so the main thread can draw a bar.
+ * The model factory `hipserve serve` gives the engine worker (see ModelFactorySpec): createEngineModel (the model,
+ * its tokenizer and platform, every engine option applied), with loading progress posted on a BroadcastChannel so
+ * the main thread can draw a bar.
  */
 import { BroadcastChannel } from 'node:worker_threads';
 
 import type { EngineOptions } from '../../engine/engine-config.js';
 import type { EngineModel } from '../../engine/engine-model.js';
-import { loadCausalLM } from '../../models/load-causal-lm.js';
-import { tokenizerOfModelFiles } from '../../tokenizer/load-tokenizer.js';
+import { createEngineModel } from '../../engine/load-engine-model.js';
 
 export interface ServeModelOptions {
   readonly modelPath: string;
@@ -18,12 +18,8 @@ export interface ServeModelOptions {
 export async function createServeEngineModel(options: ServeModelOptions, engine: EngineOptions = {}): Promise<EngineModel> {
   const channel = options.progressChannel ? new BroadcastChannel(options.progressChannel) : null;
   try {
-    const { model, files } = await loadCausalLM(options.modelPath, {
-      maxNumBatchedTokens: engine.maxNumBatchedTokens,
-      maxModelLen: engine.maxModelLen,
-      onProgress: (progress) => channel?.postMessage(progress),
-    });
-    return { model, tokenizer: tokenizerOfModelFiles(files) };
+    return await createEngineModel({ modelPath: options.modelPath, onProgress: (progress) => channel?.postMessage(progress) },
+      engine);
   } finally {
     channel?.close();
   }
