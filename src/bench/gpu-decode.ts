@@ -7,12 +7,14 @@
  *
  * Fills `batch` sequences with random prompts, then times `steps` decode steps of all of them (the model's forward
  * with graphs unless --eager, a greedy pick per row on the device, the ids' copy to the host). Each step must read every
- * weight once (the embedding table only for the batch's rows) and each sequence's KV cache: that many bytes divided
- * by the device-to-device copy bandwidth is the step's HBM limit; tokens/s is reported beside it and, with
- * --reference (written by test/gpu/models/make_gpu_references.py in the same device run), beside the measured copy
- * bandwidth and transformers' generate on the same weights.
+ * weight once (the embedding table only for the batch's rows; of an MoE layer's routed experts only those its tokens
+ * chose, counted from the last timed step's routing) and each sequence's KV cache: that many bytes divided by the
+ * device-to-device copy bandwidth is the step's HBM limit; tokens/s is reported beside it and, with --reference
+ * (written by test/gpu/models/make_gpu_references.py in the same device run), beside the measured copy bandwidth and
+ * transformers' generate on the same weights.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { DeviceTensor } from '../../bindings/device-tensor.js';
@@ -20,6 +22,7 @@ import { loadGpuAddon } from '../../bindings/gpu.js';
 import type { CausalLM, ForwardBatch } from '../models/forward-batch.js';
 import { loadCausalLM } from '../models/load-causal-lm.js';
 import type { WeightSource } from '../loader/weights.js';
+import { moeConfig } from '../layers/fused-moe-config.js';
 import { jsSamplingKernels } from '../sampling/js-sampling-kernels.js';
 import { environment } from './environment.js';
 import type { KernelResult } from './kernels.js';
@@ -29,6 +32,8 @@ import { benchResult, writeResult } from './write-result.js';
 interface Reference {
   copy_gbps?: number;
   hf_generate_tok_s?: Record<string, number>;
+  /** transformers' generate per model folder name (the MoE benchmark model). */
+  hf_generate_tok_s_by_model?: Record<string, Record<string, number>>;
 }
 
 export interface GpuDecodeRow {
@@ -40,19 +45,44 @@ export interface GpuDecodeRow {
   hbmLimitMs: number | null;
   fractionOfHbmLimit: number | null;
   hfGenerateTokensPerSecond: number | null;
+  /** MoE models: routed experts the last step read, averaged over the sparse layers (null for dense models). */
+  expertsReadPerLayer: number | null;
 }
 
 const BLOCK_SIZE = 16;
 
-function weightBytesPerStep(weights: WeightSource, batch: number, hiddenSize: number): number {
-  let bytes = 0;
+/** Routed experts' weights: per-expert (`…experts.3.gate_proj.weight`) or fused (`…experts.gate_up_proj`). */
+const isRoutedExpert = (name: string): boolean => name.includes('.experts.');
+
+/**
+ * Bytes of weights one decode step reads: every weight once (the embedding table only at the batch's rows) except
+ * the routed experts, of which only `expertsRead` (summed over the sparse layers) are read, each expert's share of
+ * its layer's expert weights.
+ */
+function weightBytesPerStep(weights: WeightSource, batch: number, hiddenSize: number,
+  routing: { numExperts: number; sparseLayers: number; expertsRead: number } | null): number {
+  let bytes = 0, expertBytes = 0;
   for (const name of weights.names()) {
     const w = weights.get(name);
     const n = w.shape.reduce((a, b) => a * b, 1);
     // The GPU model stores every weight in bf16/f16; the embedding table is read only at the batch's rows.
-    bytes += name === 'model.embed_tokens.weight' && weights.has('lm_head.weight') ? batch * hiddenSize * 2 : n * 2;
+    if (routing && isRoutedExpert(name)) expertBytes += n * 2;
+    else bytes += name === 'model.embed_tokens.weight' && weights.has('lm_head.weight') ? batch * hiddenSize * 2 : n * 2;
   }
-  return bytes;
+  if (!routing) return bytes;
+  return bytes + routing.expertsRead * expertBytes / (routing.numExperts * routing.sparseLayers);
+}
+
+/** Distinct experts each sparse layer's routing names ([layer][token · k] ids). */
+function expertsRead(routing: readonly Int32Array[]): number {
+  return routing.reduce((sum, ids) => sum + new Set(ids).size, 0);
+}
+
+/** The GPU model's per-layer routing of its last step, where the model has one. */
+function lastStepRouting(model: CausalLM): Int32Array[] | null {
+  const m = model as Partial<{ lastStepRouting(): Int32Array[] }>;
+  const routing = m.lastStepRouting?.() ?? [];
+  return routing.length > 0 ? routing : null;
 }
 
 /**
@@ -108,7 +138,8 @@ function decodeKernelResult(r: GpuDecodeRow, eager: boolean): KernelResult {
 }
 
 export function benchDecode(model: CausalLM, weights: WeightSource, batch: number, promptLen: number, steps: number,
-  maxNumBatchedTokens: number, ref: Reference, profileSteps = 0): GpuDecodeRow {
+  maxNumBatchedTokens: number, ref: Reference, profileSteps = 0,
+  hfRate: Record<string, number> | undefined = ref.hf_generate_tok_s): GpuDecodeRow {
   const c = model.config, v = c.vocabSize;
   const maxLen = promptLen + steps + 1;
   const maxBlocks = Math.ceil(maxLen / BLOCK_SIZE);
@@ -135,16 +166,24 @@ export function benchDecode(model: CausalLM, weights: WeightSource, batch: numbe
     if (profiled) gpu.gpu.profilerCollect(false);
   }
   ids.device?.dispose();
+  const routing = lastStepRouting(model);
+  const read = routing ? expertsRead(routing) : 0;
+  const moe = routing ? { numExperts: numExpertsOf(c), sparseLayers: routing.length, expertsRead: read } : null;
   const stepMs = median(times.slice(2));
   const context = promptLen + steps / 2;
   const kvBytes = batch * context * c.numHiddenLayers * 2 * c.numKeyValueHeads * c.headDim * 2;
-  const bytesPerStep = weightBytesPerStep(weights, batch, c.hiddenSize) + kvBytes;
+  const bytesPerStep = weightBytesPerStep(weights, batch, c.hiddenSize, moe) + kvBytes;
   const hbmLimitMs = ref.copy_gbps ? bytesPerStep / (ref.copy_gbps * 1e6) : null;
   return {
     batch, context, stepMs, tokensPerSecond: (batch * 1000) / stepMs, bytesPerStep, hbmLimitMs,
     fractionOfHbmLimit: hbmLimitMs ? hbmLimitMs / stepMs : null,
-    hfGenerateTokensPerSecond: ref.hf_generate_tok_s?.[String(batch)] ?? null,
+    hfGenerateTokensPerSecond: hfRate?.[String(batch)] ?? null,
+    expertsReadPerLayer: routing ? read / routing.length : null,
   };
+}
+
+function numExpertsOf(config: CausalLM['config']): number {
+  return moeConfig(config).numExperts;
 }
 
 async function main(): Promise<void> {
@@ -165,16 +204,17 @@ async function main(): Promise<void> {
   console.log(`loaded ${values.model} on ${platform.name} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const maxBatch = Math.max(...batches);
   model.allocateKvCache(1 + maxBatch * Math.ceil((promptLen + steps + 1) / BLOCK_SIZE), BLOCK_SIZE);
+  const hfRate = ref.hf_generate_tok_s_by_model?.[path.basename(path.resolve(values.model))] ?? ref.hf_generate_tok_s;
   const rows = batches.map((b) => benchDecode(model, files.weights, b, promptLen, steps, maxNumBatchedTokens, ref,
-    Number(values['profile-steps'])));
+    Number(values['profile-steps']), hfRate));
   console.log(`copy bandwidth ${ref.copy_gbps?.toFixed(0) ?? '?'} GB/s (device-to-device, read + write)` +
     `${values.eager ? ', eager (no graphs)' : ', decode steps from graphs'}`);
-  console.log('batch  context  step ms   tok/s     GB/step  HBM-limit ms  of limit  HF generate tok/s');
+  console.log('batch  context  step ms   tok/s     GB/step  HBM-limit ms  of limit  HF generate tok/s  experts/layer');
   for (const r of rows) {
     console.log(`${String(r.batch).padStart(5)}  ${String(r.context).padStart(7)}  ${r.stepMs.toFixed(3).padStart(7)}  ` +
       `${r.tokensPerSecond.toFixed(0).padStart(7)}  ${(r.bytesPerStep / 1e9).toFixed(2).padStart(9)}  ` +
       `${r.hbmLimitMs?.toFixed(3).padStart(12) ?? '           ?'}  ${r.fractionOfHbmLimit ? (100 * r.fractionOfHbmLimit).toFixed(1).padStart(7) + '%' : '       ?'}  ` +
-      `${r.hfGenerateTokensPerSecond?.toFixed(0) ?? '?'}`);
+      `${(r.hfGenerateTokensPerSecond?.toFixed(0) ?? '?').padStart(17)}  ${r.expertsReadPerLayer?.toFixed(1) ?? '-'}`);
   }
   if (values.json) {
     const gpu = loadGpuAddon();

@@ -1,4 +1,3 @@
-import { FusedMoe } from '../layers/fused-moe.js';
 import { groupedSigmoidMoeSpec, moeScratchFor } from '../layers/fused-moe-config.js';
 import type { ModelConfig } from '../loader/model-config.js';
 import { firstKDenseReplace } from './deepseek-v3-decoder-layer.js';
@@ -18,7 +17,6 @@ export function glm4MoeVariant(config: ModelConfig): LlamaVariant {
   const firstSparse = firstKDenseReplace(config, GLM4_MOE_FIRST_K_DENSE);
   return {
     qkvBias: config.attentionBias, oBias: false, mlpBias: false, qkNorm: config.qkNorm,
-    feedForward: ({ ops, weights, index, prefix }) =>
-      (index >= firstSparse ? FusedMoe.load(ops, weights, `${prefix}.mlp`, spec, scratch) : null),
+    moeLayerOf: (index) => (index >= firstSparse ? { name: 'mlp', spec, scratch } : null),
   };
 }

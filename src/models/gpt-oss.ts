@@ -1,4 +1,3 @@
-import { FusedMoe } from '../layers/fused-moe.js';
 import { baseMoeSpec, moeConfig, moeScratchFor } from '../layers/fused-moe-config.js';
 import type { ModelConfig } from '../loader/model-config.js';
 import type { LlamaVariant } from './llama-variant.js';
@@ -26,6 +25,6 @@ export function gptOssVariant(config: ModelConfig): LlamaVariant {
   return {
     qkvBias: true, oBias: true, mlpBias: false, qkNorm: false, attentionSinks: true,
     slidingWindowOf: (index) => (layerTypes[index] === 'sliding_attention' ? config.slidingWindow : null),
-    feedForward: ({ ops, weights, prefix }) => FusedMoe.load(ops, weights, `${prefix}.mlp`, spec, scratch),
+    moeLayerOf: () => ({ name: 'mlp', spec, scratch }),
   };
 }

@@ -1,11 +1,18 @@
 import type { NativeOps } from '../../bindings/addon.js';
+import type { TensorArg } from '../../bindings/tensor.js';
 import type { ModelConfig } from '../loader/model-config.js';
 import type { WeightSource } from '../loader/weights.js';
+import { FusedMoe } from '../layers/fused-moe.js';
 import { GatedMlp } from '../layers/gated-mlp.js';
 import { RmsNorm } from '../layers/rms-norm.js';
 import type { RotaryEmbedding } from '../layers/rotary/rotary-embedding.js';
 import { LlamaAttention, type LayerStep } from './llama-attention.js';
-import type { FeedForward, LlamaVariant } from './llama-variant.js';
+import type { LlamaVariant } from './llama-variant.js';
+
+/** A block's feed-forward part: x [T, H] → out [T, H] (out may be x). */
+interface FeedForward {
+  forward(x: TensorArg, out: TensorArg, step: LayerStep): void;
+}
 
 /** One pre-norm block: h += attn(norm(h)); h += mlp(norm(h)), with the residual stream kept apart. */
 export class LlamaDecoderLayer {
@@ -22,8 +29,10 @@ export class LlamaDecoderLayer {
     this.selfAttn = new LlamaAttention(ops, weights, `${prefix}.self_attn`, config, variant, rotary,
       variant.slidingWindowOf?.(index));
     this.postAttentionNorm = RmsNorm.load(ops, weights, `${prefix}.post_attention_layernorm.weight`, h, eps);
-    this.mlp = variant.feedForward?.({ ops, weights, config, index, prefix }) ?? denseMlp(
-      GatedMlp.load(ops, weights, `${prefix}.mlp`, h, config.intermediateSize, config.hiddenAct, variant.mlpBias));
+    const moe = variant.moeLayerOf?.(index, weights) ?? null;
+    this.mlp = moe
+      ? FusedMoe.load(ops, weights, `${prefix}.${moe.name}`, moe.spec, moe.scratch)
+      : denseMlp(GatedMlp.load(ops, weights, `${prefix}.mlp`, h, config.intermediateSize, config.hiddenAct, variant.mlpBias));
   }
 
   /**

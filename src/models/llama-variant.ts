@@ -1,21 +1,15 @@
-import type { NativeOps } from '../../bindings/addon.js';
-import type { TensorArg } from '../../bindings/tensor.js';
-import type { ModelConfig } from '../loader/model-config.js';
+import type { FusedMoeSpec } from '../layers/fused-moe.js';
+import type { MoeScratch } from '../layers/fused-moe-scratch.js';
 import type { WeightSource } from '../loader/weights.js';
-import type { LayerStep } from './llama-attention.js';
 
-/** A block's feed-forward part: x [T, H] → out [T, H] (out may be x). */
-export interface FeedForward {
-  forward(x: TensorArg, out: TensorArg, step: LayerStep): void;
-}
-
-/** What a variant's feed-forward factory gets for layer `index`, whose weights live under `prefix` (…layers.N). */
-export interface FeedForwardContext {
-  readonly ops: NativeOps;
-  readonly weights: WeightSource;
-  readonly config: ModelConfig;
-  readonly index: number;
-  readonly prefix: string;
+/**
+ * A sparse layer's MoE block: its weights under `<layer prefix>.<name>` (`mlp`, or Mixtral's `block_sparse_moe`),
+ * how it routes and activates, and the host scratch the CPU blocks of one model share (the GPU ignores it).
+ */
+export interface MoeLayer {
+  readonly name: string;
+  readonly spec: FusedMoeSpec;
+  readonly scratch: MoeScratch;
 }
 
 /** What distinguishes the members of the Llama family that share one implementation. */
@@ -32,6 +26,9 @@ export interface LlamaVariant {
   readonly attentionSinks?: boolean;
   /** The sliding window of layer `index` (null: full attention); absent: config.slidingWindow for every layer. */
   readonly slidingWindowOf?: (index: number) => number | null;
-  /** The feed-forward block of a layer (MoE families); absent or null: the dense gated MLP. */
-  readonly feedForward?: (context: FeedForwardContext) => FeedForward | null;
+  /**
+   * The MoE block of layer `index` (MoE families; the checkpoint tells where some keep it), or null where the
+   * layer keeps the dense gated MLP; absent: every layer is dense.
+   */
+  readonly moeLayerOf?: (index: number, weights: WeightSource) => MoeLayer | null;
 }

@@ -1,4 +1,3 @@
-import { FusedMoe } from '../layers/fused-moe.js';
 import { baseMoeSpec, moeConfig, moeScratchFor } from '../layers/fused-moe-config.js';
 import type { ModelConfig } from '../loader/model-config.js';
 import type { LlamaVariant } from './llama-variant.js';
@@ -10,16 +9,13 @@ import type { LlamaVariant } from './llama-variant.js';
 export function mixtralVariant(config: ModelConfig): LlamaVariant {
   const moe = moeConfig(config);
   const base = baseMoeSpec(config, moe);
-  const spec = { ...base, route: { ...base.route, renormalize: true },
-    experts: { kind: 'perExpert', gate: 'w1', up: 'w3', down: 'w2' } } as const;
-  const scratch = moeScratchFor(spec);
+  const fused = { ...base, route: { ...base.route, renormalize: true } };
+  const legacy = { ...fused, experts: { kind: 'perExpert', gate: 'w1', up: 'w3', down: 'w2' } } as const;
+  const scratch = moeScratchFor(fused);
   return {
     qkvBias: false, oBias: false, mlpBias: false, qkNorm: false,
-    feedForward: ({ ops, weights, prefix }) => {
-      const legacy = weights.has(`${prefix}.block_sparse_moe.gate.weight`);
-      return legacy
-        ? FusedMoe.load(ops, weights, `${prefix}.block_sparse_moe`, spec, scratch)
-        : FusedMoe.load(ops, weights, `${prefix}.mlp`, base, scratch);
-    },
+    moeLayerOf: (index, weights) => (weights.has(`model.layers.${index}.block_sparse_moe.gate.weight`)
+      ? { name: 'block_sparse_moe', spec: legacy, scratch }
+      : { name: 'mlp', spec: fused, scratch }),
   };
 }

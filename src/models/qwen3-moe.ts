@@ -1,4 +1,3 @@
-import { FusedMoe } from '../layers/fused-moe.js';
 import { baseMoeSpec, moeConfig, moeScratchFor } from '../layers/fused-moe-config.js';
 import type { ModelConfig } from '../loader/model-config.js';
 import type { LlamaVariant } from './llama-variant.js';
@@ -16,7 +15,6 @@ export function qwen3MoeVariant(config: ModelConfig): LlamaVariant {
   const sparse = (i: number): boolean => !denseLayers.has(i) && moe.numExperts > 0 && (i + 1) % step === 0;
   return {
     qkvBias: config.attentionBias, oBias: config.attentionBias, mlpBias: false, qkNorm: true,
-    feedForward: ({ ops, weights, index, prefix }) =>
-      (sparse(index) ? FusedMoe.load(ops, weights, `${prefix}.mlp`, spec, scratch) : null),
+    moeLayerOf: (index) => (sparse(index) ? { name: 'mlp', spec, scratch } : null),
   };
 }

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { hfToModelConfig } from '../../src/loader/hf-config.js';
+import type { WeightSource } from '../../src/loader/weights.js';
 import { glm4MoeVariant } from '../../src/models/glm4-moe.js';
-import type { FeedForwardContext } from '../../src/models/llama-variant.js';
 import { fixtureDir } from './transformers-fixture.js';
 
 describe('GLM-4.5 dense leading layers', () => {
@@ -13,13 +13,7 @@ describe('GLM-4.5 dense leading layers', () => {
   const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   const denseAt = (raw: Record<string, unknown>, index: number): boolean => {
     const variant = glm4MoeVariant(hfToModelConfig(raw, file));
-    // A dense layer's feed-forward is null before any weight is read; a sparse one would load its experts.
-    const context = { index, prefix: `model.layers.${index}` } as FeedForwardContext;
-    try {
-      return variant.feedForward!(context) === null;
-    } catch {
-      return false;
-    }
+    return variant.moeLayerOf!(index, {} as WeightSource) === null;
   };
 
   it('follows first_k_dense_replace when the config has it', () => {

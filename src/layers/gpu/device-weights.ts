@@ -1,6 +1,7 @@
 import { toBf16Array, toF16Array } from '../../../bindings/half.js';
 import { DeviceTensor } from '../../../bindings/device-tensor.js';
 import type { NativeGpu } from '../../../bindings/gpu.js';
+import type { TensorArg } from '../../../bindings/tensor.js';
 import type { WeightSource, WeightTensor } from '../../loader/weights.js';
 import { requireWeight, weightAsF32 } from '../weight-tensors.js';
 
@@ -14,7 +15,7 @@ export class DeviceWeights {
   private readonly owned: DeviceTensor[] = [];
 
   constructor(
-    private readonly gpu: NativeGpu,
+    readonly gpu: NativeGpu,
     readonly source: WeightSource,
     readonly dtype: HalfDType,
     readonly device = 0,
@@ -41,6 +42,17 @@ export class DeviceWeights {
       offset += rows[i]! * rowSize;
     });
     return t;
+  }
+
+  /**
+   * A host tensor the loader assembled (stacked experts: f32, bf16 or f16, contiguous) as one device tensor of the
+   * compute dtype.
+   */
+  host(t: TensorArg): DeviceTensor {
+    const src = ArrayBuffer.isView(t.data) ? t.data : new Uint8Array(t.data);
+    const data = new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+    const bits = this.halfBits({ name: 'stacked tensor', dtype: t.dtype, shape: t.shape, data });
+    return this.keep(DeviceTensor.upload(this.gpu, this.dtype, t.shape, bits, this.device));
   }
 
   /** A new device tensor of the compute dtype from host f32 values (a computed parameter). */

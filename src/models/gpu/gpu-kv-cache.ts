@@ -34,3 +34,29 @@ export class GpuKvCache {
     this.buffer.dispose();
   }
 }
+
+/** The paged KV caches of MHA layers: one GpuKvCache, each layer's attention given its part. */
+export class GpuMhaCaches {
+  private cache: GpuKvCache | null = null;
+
+  constructor(private readonly gpu: NativeGpu, private readonly attentions: readonly { cache: GpuLayerCache | null }[],
+    private readonly numKvHeads: number, private readonly headDim: number, private readonly device = 0) {}
+
+  bytesPerBlock(blockSize: number): number {
+    return GpuKvCache.bytesPerBlock(this.attentions.length, blockSize, this.numKvHeads, this.headDim);
+  }
+
+  allocate(numBlocks: number, blockSize: number, dtype: HalfDType): void {
+    this.release();
+    const cache = new GpuKvCache(this.gpu, this.attentions.length, numBlocks, blockSize, this.numKvHeads, this.headDim,
+      dtype, this.device);
+    this.attentions.forEach((a, l) => { a.cache = cache.layers[l]!; });
+    this.cache = cache;
+  }
+
+  release(): void {
+    for (const a of this.attentions) a.cache = null;
+    this.cache?.dispose();
+    this.cache = null;
+  }
+}

@@ -3,7 +3,9 @@ import type { DeviceTensor } from '../../../bindings/device-tensor.js';
 import type { ModelConfig } from '../../loader/model-config.js';
 import type { DeviceWeights } from '../../layers/gpu/device-weights.js';
 import { GpuLinear } from '../../layers/gpu/gpu-linear.js';
+import { requireWeight, weightAsF32 } from '../../layers/weight-tensors.js';
 import type { LlamaVariant } from '../llama-variant.js';
+import type { GpuAttention } from './gpu-decoder-layer.js';
 import type { GpuLayerCache } from './gpu-kv-cache.js';
 import type { GpuLayerStep } from './gpu-layer-step.js';
 
@@ -16,9 +18,9 @@ export interface GpuRotary {
 /**
  * Llama-family self-attention on the device: one GEMM for q/k/v → (per-head q/k RMSNorm +) RoPE fused with the
  * KV-cache write → paged attention (the split-K decode kernel for decode-only steps, the flash prefill kernel
- * otherwise) → o_proj.
+ * otherwise, both with gpt-oss's sinks) → o_proj.
  */
-export class GpuLlamaAttention {
+export class GpuLlamaAttention implements GpuAttention {
   private readonly qkv: GpuLinear;
   private readonly o: GpuLinear;
   private readonly qkNorm: { q: DeviceTensor; k: DeviceTensor; eps: number } | null;
@@ -38,10 +40,13 @@ export class GpuLlamaAttention {
       : null;
     this.options = { scale: 1 / Math.sqrt(d) };
     if (slidingWindow && slidingWindow > 0) this.options.slidingWindow = slidingWindow;
+    if (variant.attentionSinks) {
+      this.options.sinks = weights.f32(weightAsF32(requireWeight(weights.source, `${p}.sinks`, [hq])), [hq]);
+    }
     this.headDim = d;
   }
 
-  /** x [T, H] → out [T, H] (may be x: read only by the first GEMM). */
+  /** x [T, H] → out [T, H] (out may be x: x is read only by the first GEMM). */
   forward(x: DeviceTensorArg, out: DeviceTensorArg, step: GpuLayerStep): void {
     const cache = this.cache!;
     const { views: v, inputs: s } = step;

@@ -1,266 +1,69 @@
-import type { DeviceTensor } from '../../../bindings/device-tensor.js';
-import type { DeviceTensorArg, GpuAddon, GpuGraph } from '../../../bindings/gpu.js';
-import { HipserveError } from '../../errors.js';
+import type { GpuOps } from '../../../bindings/gpu.js';
 import type { ModelConfig } from '../../loader/model-config.js';
-import { DeviceSampler } from '../../sampling/device-sampler.js';
-import { DeviceWeights, type HalfDType } from '../../layers/gpu/device-weights.js';
+import type { DeviceWeights } from '../../layers/gpu/device-weights.js';
+import { GpuFusedMoe } from '../../layers/gpu/gpu-fused-moe.js';
+import { GpuGatedMlp } from '../../layers/gpu/gpu-gated-mlp.js';
 import { buildCosSinCache } from '../../layers/rotary/cos-sin-cache.js';
 import type { GpuKernelContext } from '../../platforms/gpu/gpu-platform.js';
-import { DEFAULT_MAX_BATCHED_TOKENS } from '../decoder-only-lm.js';
-import type { CausalLM, ForwardBatch } from '../forward-batch.js';
 import type { LlamaVariant } from '../llama-variant.js';
 import type { ModelBuildContext } from '../model-registry.js';
-import { GpuKvCache } from './gpu-kv-cache.js';
-import { GpuLlamaLayer } from './gpu-llama-layer.js';
-import { GpuStepBuffers, type GpuStepViews } from './gpu-step-buffers.js';
-import { GpuStepInputBuffer, type GpuStepInputs } from './gpu-step-inputs.js';
-import { graphSizeFor } from './graph-sizes.js';
-
-/** Default cap on the decode batch sizes captured into graphs (and on logits rows per lm_head call). */
-const DEFAULT_MAX_GRAPH_BATCH = 256;
-
-function computeDtype(config: ModelConfig): HalfDType {
-  return config.torchDtype === 'float16' ? 'f16' : 'bf16';
-}
+import { GpuCausalLM, type GpuDecoderParts } from './gpu-causal-lm.js';
+import { GpuDecoderLayer, type GpuFeedForward } from './gpu-decoder-layer.js';
+import { denseFeedForward, moeFeedForward } from './gpu-feed-forwards.js';
+import { GpuMhaCaches } from './gpu-kv-cache.js';
+import { GpuLlamaAttention } from './gpu-llama-attention.js';
+import type { GpuMoeDims } from './gpu-step-buffers.js';
 
 /**
- * The dense Llama family (Llama, Mistral, Qwen2, Qwen3) on a GPU: weights uploaded once in bf16 (or f16 for
- * float16 checkpoints), activations and KV cache in the same dtype, every step enqueued on the device's stream.
- * Decode-only steps of up to maxGraphBatch sequences are padded to a captured size and replayed from a graph;
- * other steps run eagerly. Returns f32 logits of the requested rows on the host, as the CPU models do.
+ * The Llama family on a GPU: the dense members (Llama, Mistral, Qwen2, Qwen3) and the MoE ones built on them
+ * (Qwen3-MoE, Mixtral, GLM-4.5, gpt-oss). Each block is MHA attention (q/k norm, biases, sinks, sliding window as
+ * the variant says) and the feed-forward the variant chooses for the layer: the dense gated MLP or an MoE block.
  */
-export class GpuLlamaForCausalLM implements CausalLM {
-  readonly config: ModelConfig;
-  private readonly gpu: GpuAddon;
-  private readonly weights: DeviceWeights;
-  private readonly embedding: DeviceTensor;
-  private readonly lmHead: DeviceTensor;
-  private readonly norm: DeviceTensor;
-  private readonly layers: GpuLlamaLayer[] = [];
-  private readonly buffers: GpuStepBuffers;
-  private readonly maxModelLen: number;
-  private readonly maxGraphBatch: number;
-  private readonly enforceEager: boolean;
-  private inputs: GpuStepInputBuffer | null = null;
-  private cache: GpuKvCache | null = null;
-  private readonly graphs = new Map<number, GpuGraph>();
-  private hostLogits = new Float32Array(0);
-
+export class GpuLlamaForCausalLM extends GpuCausalLM {
   constructor(context: ModelBuildContext & { kernels: GpuKernelContext }, variant: LlamaVariant) {
-    const { config, kernels, options } = context;
-    if (variant.feedForward || variant.attentionSinks) {
-      throw new HipserveError('unsupported',
-        `${config.architecture} is not served on the GPU yet (the dense Llama family is: Llama, Mistral, Qwen2, Qwen3); HIPSERVE_DEVICE=cpu runs it on the CPU`);
-    }
-    this.config = config;
-    this.gpu = kernels.gpu;
-    const { hiddenSize: h, vocabSize: v } = config;
-    const dtype = computeDtype(config);
-    this.weights = new DeviceWeights(this.gpu.gpu, context.weights, dtype, kernels.device);
-    this.maxModelLen = options.maxModelLen ?? config.maxPositionEmbeddings;
-    this.maxGraphBatch = Math.min(options.maxNumSeqs ?? DEFAULT_MAX_GRAPH_BATCH, DEFAULT_MAX_GRAPH_BATCH);
-    this.enforceEager = options.enforceEager ?? false;
-    this.embedding = this.weights.get('model.embed_tokens.weight', [v, h]);
-    const tied = config.tieWordEmbeddings || !context.weights.has('lm_head.weight');
-    this.lmHead = tied ? this.embedding : this.weights.get('lm_head.weight', [v, h]);
-    this.norm = this.weights.get('model.norm.weight', [h]);
-    const rope = buildCosSinCache(config, this.maxModelLen);
-    const rotary = { cosSin: this.weights.f32(rope, [this.maxModelLen, rope.length / this.maxModelLen]),
-      isNeox: config.ropeIsNeox };
-    for (let i = 0; i < config.numHiddenLayers; i++) {
-      this.layers.push(new GpuLlamaLayer(this.gpu.ops, this.weights, i, config, variant, rotary));
-      options.onProgress?.({ stage: 'layers', done: i + 1, total: config.numHiddenLayers });
-    }
-    const maxTokens = Math.max(options.maxNumBatchedTokens ?? DEFAULT_MAX_BATCHED_TOKENS, this.maxGraphBatch);
-    this.buffers = new GpuStepBuffers(this.gpu.gpu, {
-      hiddenSize: h, numHeads: config.numAttentionHeads, numKvHeads: config.numKeyValueHeads, headDim: config.headDim,
-      intermediateSize: config.intermediateSize, vocabSize: v,
-    }, dtype, maxTokens, this.maxGraphBatch, kernels.device);
-  }
-
-  kvCacheBytesPerBlock(blockSize: number): number {
-    return GpuKvCache.bytesPerBlock(this.layers.length, blockSize, this.config.numKeyValueHeads, this.config.headDim);
-  }
-
-  allocateKvCache(numBlocks: number, blockSize: number): void {
-    this.releaseCache();
-    const c = this.config;
-    this.cache = new GpuKvCache(this.gpu.gpu, this.layers.length, numBlocks, blockSize, c.numKeyValueHeads, c.headDim,
-      this.buffers.dtype, this.weights.device);
-    this.layers.forEach((layer, l) => { layer.selfAttn.cache = this.cache!.layers[l]!; });
-    this.inputs = new GpuStepInputBuffer(this.gpu.gpu, this.buffers.maxTokens, this.buffers.maxTokens,
-      Math.ceil(this.maxModelLen / blockSize), this.weights.device);
-  }
-
-  forward(batch: ForwardBatch): Float32Array {
-    const rows = batch.logitsIndices.length;
-    if (rows > this.maxGraphBatch) return this.chunkedLogits(this.uploadEager(batch), rows);
-    return this.download(this.run(batch), rows, 0);
-  }
-
-  /** The step's logits [logitsIndices.length, vocabSize] f32 left on the device (for device sampling), or null
-   *  when they do not fit one lm_head call; valid until the next step. */
-  forwardDevice(batch: ForwardBatch): DeviceTensorArg | null {
-    const rows = batch.logitsIndices.length;
-    if (rows > this.maxGraphBatch) return null;
-    const logits = this.run(batch).logits;
-    return { ...logits, shape: [rows, this.config.vocabSize] };
-  }
-
-  createDeviceSampler(maxNumSeqs: number): DeviceSampler {
-    return new DeviceSampler(this.gpu, this.config.vocabSize, { maxNumSeqs, device: this.weights.device });
-  }
-
-  /** Enqueues the step (replaying a graph for a padded decode step); logits rows [0, rows) of the views are its. */
-  private run(batch: ForwardBatch): GpuStepViews {
-    const n = batch.numSeqs;
-    const size = batch.numTokens === n && !this.enforceEager ? graphSizeFor(n, this.maxGraphBatch) : null;
-    if (size === null) {
-      const inputs = this.uploadEager(batch);
-      const views = this.buffers.views(batch.numTokens, batch.logitsIndices.length);
-      this.compute(inputs, views);
-      return views;
-    }
-    const inputs = this.checkedInputs().uploadPaddedDecode(batch, size, this.maxModelLen);
-    const views = this.buffers.views(size, size);
-    const graph = this.graphs.get(size);
-    if (graph) graph.replay();
-    else {
-      this.compute(inputs, views);
-      this.graphs.set(size, this.gpu.gpu.captureGraph(this.weights.device, () => this.compute(inputs, views)));
-    }
-    return views;
-  }
-
-  private uploadEager(batch: ForwardBatch): GpuStepInputs {
-    let maxSeqLen = 1;
-    for (const len of batch.seqLens) maxSeqLen = Math.max(maxSeqLen, len);
-    return this.checkedInputs(batch).upload(batch, maxSeqLen);
-  }
-
-  private checkedInputs(batch?: ForwardBatch): GpuStepInputBuffer {
-    if (!this.cache || !this.inputs) throw new HipserveError('engine_error', 'forward before allocateKvCache');
-    if (batch && batch.numTokens > this.buffers.maxTokens) {
-      throw new HipserveError('engine_error', `a step of ${batch.numTokens} tokens exceeds the ${this.buffers.maxTokens} the model was built for`);
-    }
-    return this.inputs;
-  }
-
-  kvCacheMemoryBudget(utilization: number): number {
-    const device = this.weights.device;
-    const { totalBytes, freeBytes } = this.gpu.gpu.deviceInfo(device);
-    const stepBytes = this.profileStepBytes();
-    // Graph capture keeps each captured size's temporaries in a private pool: reserve them with the step's.
-    const budget = totalBytes * utilization - (totalBytes - freeBytes) - 2 * stepBytes;
-    if (budget <= 0) {
-      throw new HipserveError('invalid_request', `--gpu-memory-utilization ${utilization} leaves no memory for the KV cache ` +
-        `(device total ${gib(totalBytes)}, in use ${gib(totalBytes - freeBytes)}, worst step ${gib(stepBytes)})`,
-        'gpu_memory_utilization');
-    }
-    return budget;
-  }
-
-  dispose(): void {
-    this.releaseCache();
-    this.buffers.dispose();
-    this.weights.dispose();
-  }
-
-  /** Enqueues the whole step: embeddings → layers → final norm → lm_head over the views' logits rows. */
-  private compute(inputs: GpuStepInputs, views: GpuStepViews): void {
-    this.computeHidden(inputs, views);
-    this.logitsOf(inputs.logitsIndices, views);
-  }
-
-  /** Embeddings → layers → final norm: the step's normalized hidden states in views.hidden. */
-  private computeHidden(inputs: GpuStepInputs, views: GpuStepViews): void {
-    const ops = this.gpu.ops;
-    ops.gpuEmbedding(inputs.tokenIds, this.embedding, views.residual);
-    for (const layer of this.layers) layer.forward({ inputs, views });
-    ops.gpuFusedAddRmsNorm(views.hidden, views.residual, this.norm, this.config.rmsNormEps);
-  }
-
-  private logitsOf(rows: GpuStepInputs['logitsIndices'], views: GpuStepViews): void {
-    const ops = this.gpu.ops;
-    ops.gpuEmbedding(rows, views.hidden, views.gathered);
-    ops.gpuMatmul(views.gathered, this.lmHead, null, views.logits);
-  }
-
-  /** A step wanting more logits rows than one lm_head call holds (prompt logprobs): rows in chunks. */
-  private chunkedLogits(inputs: GpuStepInputs, rows: number): Float32Array {
-    const chunk = this.maxGraphBatch;
-    this.computeHidden(inputs, this.buffers.views(inputs.numTokens, chunk));
-    this.ensureHost(rows);
-    for (let start = 0; start < rows; start += chunk) {
-      const n = Math.min(chunk, rows - start);
-      const part = this.buffers.views(inputs.numTokens, n);
-      const idx = inputs.logitsIndices;
-      this.logitsOf({ ...idx, shape: [n], byteOffset: (idx.byteOffset ?? 0) + start * 4 }, part);
-      this.download(part, n, start);
-    }
-    return this.hostLogits.subarray(0, rows * this.config.vocabSize);
-  }
-
-  /** Copies logits rows [0, n) of the views into host rows [at, at + n) and returns host rows [0, at + n). */
-  private download(views: GpuStepViews, n: number, at: number): Float32Array {
-    const v = this.config.vocabSize;
-    this.ensureHost(at + n);
-    views.logits.data.download(this.hostLogits.subarray(at * v, (at + n) * v));
-    return this.hostLogits.subarray(0, (at + n) * v);
-  }
-
-  private ensureHost(rows: number): void {
-    const need = rows * this.config.vocabSize;
-    if (this.hostLogits.length < need) this.hostLogits = new Float32Array(need);
-  }
-
-  /**
-   * Temporary device memory of the largest eager step (one prefill of maxTokens tokens, through a KV cache just
-   * large enough), measured by the caching allocator's peak.
-   */
-  private profileStepBytes(): number {
-    const blockSize = 16, t = this.buffers.maxTokens;
-    const seqLen = Math.min(t, this.maxModelLen);
-    const numSeqs = Math.ceil(t / seqLen);
-    const blocksPerSeq = Math.ceil(seqLen / blockSize);
-    this.allocateKvCache(numSeqs * blocksPerSeq + 1, blockSize);
-    const tokenIds = new Int32Array(t), positions = new Int32Array(t), slotMapping = new Int32Array(t);
-    const queryStartLoc = new Int32Array(numSeqs + 1), seqLens = new Int32Array(numSeqs);
-    const maxBlocksPerSeq = Math.ceil(this.maxModelLen / blockSize);
-    const blockTables = new Int32Array(numSeqs * maxBlocksPerSeq);
-    for (let b = 0; b < numSeqs; b++) {
-      const start = b * seqLen, len = Math.min(seqLen, t - start);
-      queryStartLoc[b + 1] = start + len;
-      seqLens[b] = len;
-      for (let j = 0; j < blocksPerSeq; j++) blockTables[b * maxBlocksPerSeq + j] = 1 + b * blocksPerSeq + j;
-      for (let p = 0; p < len; p++) {
-        positions[start + p] = p;
-        slotMapping[start + p] = blockTables[b * maxBlocksPerSeq + Math.floor(p / blockSize)]! * blockSize + (p % blockSize);
-      }
-    }
-    const logitsIndices = Int32Array.from({ length: Math.min(numSeqs, this.maxGraphBatch) }, (_, b) => queryStartLoc[b + 1]! - 1);
-    const gpu = this.gpu.gpu, device = this.weights.device;
-    gpu.synchronize(device);
-    const before = gpu.allocatorStats(device);
-    this.forward({ numTokens: t, numSeqs, tokenIds, positions, slotMapping, queryStartLoc, seqLens, blockTables,
-      maxBlocksPerSeq, logitsIndices });
-    gpu.synchronize(device);
-    const peak = gpu.allocatorStats(device).peakAllocatedBytes - before.allocatedBytes;
-    this.releaseCache();
-    gpu.emptyCache();
-    return Math.max(0, peak);
-  }
-
-  private releaseCache(): void {
-    for (const g of this.graphs.values()) g.dispose();
-    this.graphs.clear();
-    this.inputs?.dispose();
-    this.inputs = null;
-    this.cache?.dispose();
-    this.cache = null;
+    super(context, (weights, maxModelLen) => llamaParts(context.kernels.gpu.ops, weights, context.config, variant,
+      maxModelLen, (done) => context.options.onProgress?.({ stage: 'layers', done, total: context.config.numHiddenLayers })));
   }
 }
 
-function gib(bytes: number): string {
-  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+function llamaParts(ops: GpuOps, weights: DeviceWeights, config: ModelConfig, variant: LlamaVariant,
+  maxModelLen: number, progress: (done: number) => void): GpuDecoderParts {
+  const { hiddenSize: h, rmsNormEps: eps } = config;
+  const rope = buildCosSinCache(config, maxModelLen);
+  const rotary = { cosSin: weights.f32(rope, [maxModelLen, rope.length / maxModelLen]), isNeox: config.ropeIsNeox };
+  const layers: GpuDecoderLayer[] = [];
+  const attentions: GpuLlamaAttention[] = [];
+  const mlpWidths = [0];
+  const sparseLayers: GpuFusedMoe[] = [];
+  for (let i = 0; i < config.numHiddenLayers; i++) {
+    const p = `model.layers.${i}`;
+    const attention = new GpuLlamaAttention(ops, weights, p, config, variant, rotary,
+      variant.slidingWindowOf ? variant.slidingWindowOf(i) : config.slidingWindow);
+    const sparse = variant.moeLayerOf?.(i, weights.source) ?? null;
+    let feedForward: GpuFeedForward;
+    if (sparse) {
+      const block = GpuFusedMoe.load(ops, weights, `${p}.${sparse.name}`, sparse.spec);
+      mlpWidths.push(block.shared?.intermediateSize ?? 0);
+      feedForward = moeFeedForward(block, sparseLayers.length);
+      sparseLayers.push(block);
+    } else {
+      const mlp = GpuGatedMlp.load(ops, weights, `${p}.mlp`, h, config.intermediateSize, config.hiddenAct,
+        variant.mlpBias);
+      mlpWidths.push(mlp.intermediateSize);
+      feedForward = denseFeedForward(mlp);
+    }
+    layers.push(new GpuDecoderLayer(ops, i, weights.get(`${p}.input_layernorm.weight`, [h]),
+      weights.get(`${p}.post_attention_layernorm.weight`, [h]), eps, attention, feedForward));
+    attentions.push(attention);
+    progress(i + 1);
+  }
+  const first = sparseLayers[0]?.spec;
+  const moe: GpuMoeDims | null = first ? { numExperts: first.numExperts, topK: first.route.topK,
+    numLayers: sparseLayers.length, sharedIntermediateSize: Math.max(0, ...sparseLayers.map((b) => b.shared?.intermediateSize ?? 0)) } : null;
+  return {
+    layers,
+    caches: new GpuMhaCaches(weights.gpu, attentions, config.numKeyValueHeads, config.headDim, weights.device),
+    stepDims: { hiddenSize: h, numHeads: config.numAttentionHeads, numKvHeads: config.numKeyValueHeads,
+      headDim: config.headDim, intermediateSize: Math.max(...mlpWidths), vocabSize: config.vocabSize, moe },
+  };
 }

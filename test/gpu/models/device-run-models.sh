@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # On the GPU machine, after test/gpu/device-run.sh has set up Node and node_modules: builds the transformers
-# references (small dense models; with --big also the 8B-shaped ones), runs the GPU model tests against them and,
-# with --big, the decode benchmark on the Llama-3-8B-shaped model. Results under $OUT.
-# Usage there: bash test/gpu/models/device-run-models.sh [--big]
+# references (small dense and MoE models; with --big also the 8B-shaped ones, with --big-moe the Qwen3-30B-A3B-shaped
+# one), runs the GPU model tests against them and the decode benchmark on the big models: the Llama-3-8B-shaped one
+# (--big), the 30B-A3B-shaped one at batch 1, 16 and 128 (--big-moe). Results under $OUT.
+# Usage there: bash test/gpu/models/device-run-models.sh [--big] [--big-moe]
 set -uo pipefail
 out="${OUT:-/tmp/out}"
 models=/tmp/hipserve-gpu-models
@@ -14,7 +15,11 @@ HIPSERVE_GPU_MODELS="$models" node node_modules/vitest/vitest.mjs run --config v
   --reporter=verbose > "$out/models.log" 2>&1
 echo "model tests exit $?" | tee -a "$out/models.log"
 grep -E "✓|×|FAIL|Error|expected|Tests " "$out/models.log" | head -40
-if [ "${1:-}" = "--big" ]; then
+if [[ " $* " == *" --big-moe "* ]]; then
+  node dist/src/bench/gpu-decode.js --model "$models/qwen3-30b-a3b-shaped" --reference "$models/summary.json" \
+    --batch 1,16,128 --json "$out/gpu-decode-moe.json" 2>&1 | tee -a "$out/gpu-decode-moe.txt"
+fi
+if [[ " $* " == *" --big "* ]]; then
   for mode in "" "--eager"; do
     node dist/src/bench/gpu-decode.js --model "$models/llama3-8b-shaped" --reference "$models/summary.json" $mode \
       --json "$out/gpu-decode${mode:+-eager}.json" 2>&1 | tee -a "$out/gpu-decode.txt"

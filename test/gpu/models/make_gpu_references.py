@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """GPU-machine references for the GPU model tests and the decode benchmark (run by test/gpu/device-run.sh).
 
-    python3 test/gpu/models/make_gpu_references.py OUT_DIR [--big]
+    python3 test/gpu/models/make_gpu_references.py OUT_DIR [--big] [--big-moe]
 
-Builds random-weight models of the dense architectures with Hugging Face transformers, saves them in bf16
+Builds random-weight models of the dense and MoE architectures with Hugging Face transformers, saves them in bf16
 (safetensors) and records, per prompt, the greedy continuation transformers computes on the GPU in bf16 and, at
 every position, its top-1 token, the top-2 margin and the logits (teacher forcing: the test feeds the same tokens
 and compares only where the margin exceeds bf16 noise). --big adds a Qwen3-8B-shaped and a Llama-3-8B-shaped model
 (16 GB each) and times transformers' generate on the Llama one at batch 1, 8, 64 and 256 beside the measured
-device-to-device copy bandwidth, for the decode benchmark (src/bench/gpu-decode.ts).
+device-to-device copy bandwidth, for the decode benchmark (src/bench/gpu-decode.ts). --big-moe adds a
+Qwen3-30B-A3B-shaped model (61 GB) and times transformers' generate on it at batch 1, 16 and 128.
 """
 import json
 import os
@@ -30,6 +31,36 @@ MODELS = {
     "qwen2": ("qwen2", dict(tie_word_embeddings=True, rope_theta=1000000.0, use_sliding_window=False,
                             rope_scaling=dict(rope_type="yarn", factor=4.0, original_max_position_embeddings=512))),
     "qwen3": ("qwen3", dict(tie_word_embeddings=False, head_dim=128, rope_theta=1000000.0, use_sliding_window=False)),
+}
+
+# MoE members of the Llama family (gpt-oss in bf16, without MXFP4; its sinks need the eager attention).
+MOE_MODELS = {
+    "qwen3_moe": ("qwen3_moe", dict(num_experts=16, num_experts_per_tok=4, moe_intermediate_size=256,
+                                    norm_topk_prob=True, decoder_sparse_step=1, mlp_only_layers=[0], head_dim=64,
+                                    tie_word_embeddings=False, rope_theta=1000000.0, use_sliding_window=False)),
+    "mixtral": ("mixtral", dict(num_local_experts=8, num_experts_per_tok=2, intermediate_size=512, head_dim=64,
+                                tie_word_embeddings=False, rope_theta=1000000.0, sliding_window=None)),
+    "glm4_moe": ("glm4_moe", dict(n_routed_experts=16, n_shared_experts=1, num_experts_per_tok=4, n_group=4,
+                                  topk_group=2, first_k_dense_replace=1, moe_intermediate_size=256,
+                                  partial_rotary_factor=0.5, use_qk_norm=True, routed_scaling_factor=1.5,
+                                  attention_bias=True, head_dim=64, norm_topk_prob=True, tie_word_embeddings=False)),
+    "gpt_oss": ("gpt_oss", dict(num_local_experts=8, num_experts_per_tok=2, intermediate_size=512, head_dim=64,
+                                sliding_window=32, layer_types=["sliding_attention", "full_attention",
+                                                                "sliding_attention"],
+                                swiglu_limit=7.0, tie_word_embeddings=False, attention_bias=True,
+                                rope_scaling=dict(rope_type="yarn", factor=4.0, original_max_position_embeddings=512,
+                                                  beta_fast=32.0, beta_slow=1.0, truncate=False),
+                                attn_implementation="eager")),
+}
+
+BIG_MOE = {
+    "qwen3-30b-a3b-shaped": ("qwen3_moe", dict(vocab_size=151936, hidden_size=2048, intermediate_size=6144,
+                                               moe_intermediate_size=768, num_experts=128, num_experts_per_tok=8,
+                                               norm_topk_prob=True, decoder_sparse_step=1, mlp_only_layers=[],
+                                               num_hidden_layers=48, num_attention_heads=32, num_key_value_heads=4,
+                                               head_dim=128, max_position_embeddings=40960, rms_norm_eps=1e-6,
+                                               rope_theta=1000000.0, tie_word_embeddings=False, bos_token_id=1,
+                                               eos_token_id=2, use_sliding_window=False)),
 }
 
 BIG = {
@@ -54,7 +85,9 @@ def spread(model, seed, hidden):
             if p.dim() == 1:
                 p.copy_((torch.randn(p.shape, generator=gen, device="cuda") * 0.1 + (0 if "bias" in name else 1)))
             else:
-                scale = 1.0 if "embed" in name else (4.0 if "lm_head" in name else 1.2) / p.shape[-1] ** 0.5
+                # Routers get lm_head's spread too, so bf16 noise flips fewer expert choices.
+                wide = "lm_head" in name or name.endswith(("mlp.gate.weight", "router.weight"))
+                scale = 1.0 if "embed" in name else (4.0 if wide else 1.2) / p.shape[-1] ** 0.5
                 p.copy_(torch.randn(p.shape, generator=gen, device="cuda") * scale)
 
 
@@ -79,10 +112,12 @@ def reference(model, prompt, new_tokens):
 
 
 def build(name, model_type, extra, out_dir, seed, common):
+    extra = dict(extra)
+    attn = extra.pop("attn_implementation", "sdpa")
     config = AutoConfig.for_model(model_type, **{**common, **extra})
     torch.manual_seed(seed)
     with torch.device("cuda"):
-        model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16, attn_implementation="sdpa")
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16, attn_implementation=attn)
     spread(model, seed, config.hidden_size)
     model.eval()
     path = os.path.join(out_dir, name)
@@ -121,10 +156,11 @@ def generate_rate(model, batch, prompt_len, new_tokens):
     return batch * new_tokens / decode_s
 
 
-def main(out_dir, big):
+def main(out_dir, big, big_moe):
     os.makedirs(out_dir, exist_ok=True)
-    summary = dict(device=torch.cuda.get_device_name(), torch=torch.__version__, models={})
-    for seed, (name, (model_type, extra)) in enumerate(MODELS.items()):
+    summary = dict(device=torch.cuda.get_device_name(), torch=torch.__version__, models={},
+                   moe_models=list(MOE_MODELS), hf_generate_tok_s_by_model={})
+    for seed, (name, (model_type, extra)) in enumerate({**MODELS, **MOE_MODELS}.items()):
         model, config, path = build(name, model_type, extra, out_dir, 100 + seed, SMALL)
         cases = [reference(model, p, 24) for p in prompts(config.vocab_size, (5, 70, 150))]
         json.dump(dict(cases=cases), open(os.path.join(path, "gpu_reference.json"), "w"))
@@ -142,9 +178,17 @@ def main(out_dir, big):
             summary["models"][name] = path
             del model
             torch.cuda.empty_cache()
+    if big_moe:
+        summary.setdefault("copy_gbps", copy_bandwidth())
+        for name, (model_type, extra) in BIG_MOE.items():
+            model, config, path = build(name, model_type, extra, out_dir, 300, {})
+            summary["hf_generate_tok_s_by_model"][name] = {str(b): generate_rate(model, b, 128, 16) for b in (1, 16, 128)}
+            summary["models"][name] = path
+            del model
+            torch.cuda.empty_cache()
     json.dump(summary, open(os.path.join(out_dir, "summary.json"), "w"), indent=1)
     print(json.dumps({k: v for k, v in summary.items() if k != "models"}))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], "--big" in sys.argv)
+    main(sys.argv[1], "--big" in sys.argv, "--big-moe" in sys.argv)
