@@ -16,7 +16,8 @@ HIPSERVE_GPU_MODELS="$models" node node_modules/vitest/vitest.mjs run --config v
 echo "model tests exit $?" | tee -a "$out/models.log"
 grep -E "✓|×|FAIL|Error|expected|Tests " "$out/models.log" | head -40
 if [[ " $* " == *" --big-moe "* ]]; then
-  node dist/src/bench/gpu-decode.js --model "$models/qwen3-30b-a3b-shaped" --reference "$models/summary.json" \
+  moe_model=$(python3 -c "import json; print(json.load(open('$models/summary.json'))['models']['qwen3-30b-a3b-shaped'])")
+  node dist/src/bench/gpu-decode.js --model "$moe_model" --reference "$models/summary.json" \
     --batch 1,16,128 --json "$out/gpu-decode-moe.json" 2>&1 | tee -a "$out/gpu-decode-moe.txt"
 fi
 if [[ " $* " == *" --big "* ]]; then

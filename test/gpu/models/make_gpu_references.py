@@ -9,7 +9,8 @@ every position, its top-1 token, the top-2 margin and the logits (teacher forcin
 and compares only where the margin exceeds bf16 noise). --big adds a Qwen3-8B-shaped and a Llama-3-8B-shaped model
 (16 GB each) and times transformers' generate on the Llama one at batch 1, 8, 64 and 256 beside the measured
 device-to-device copy bandwidth, for the decode benchmark (src/bench/gpu-decode.ts). --big-moe adds a
-Qwen3-30B-A3B-shaped model (61 GB) and times transformers' generate on it at batch 1, 16 and 128.
+Qwen3-30B-A3B-shaped model (61 GB, saved under $HIPSERVE_BIG_MOE_DIR, default /dev/shm/hipserve-big-moe) and
+times transformers' generate on it at batch 1, 16 and 128.
 """
 import json
 import os
@@ -53,6 +54,7 @@ MOE_MODELS = {
                                 attn_implementation="eager")),
 }
 
+BIG_MOE_DIR = os.environ.get("HIPSERVE_BIG_MOE_DIR", "/dev/shm/hipserve-big-moe")
 BIG_MOE = {
     "qwen3-30b-a3b-shaped": ("qwen3_moe", dict(vocab_size=151936, hidden_size=2048, intermediate_size=6144,
                                                moe_intermediate_size=768, num_experts=128, num_experts_per_tok=8,
@@ -111,7 +113,7 @@ def reference(model, prompt, new_tokens):
                 logits_first=logits[start].tolist(), logits_last=logits[rows[-1]].tolist())
 
 
-def build(name, model_type, extra, out_dir, seed, common):
+def build(name, model_type, extra, out_dir, seed, common, shard="20GB"):
     extra = dict(extra)
     attn = extra.pop("attn_implementation", "sdpa")
     config = AutoConfig.for_model(model_type, **{**common, **extra})
@@ -121,7 +123,7 @@ def build(name, model_type, extra, out_dir, seed, common):
     spread(model, seed, config.hidden_size)
     model.eval()
     path = os.path.join(out_dir, name)
-    model.save_pretrained(path, safe_serialization=True, max_shard_size="20GB")
+    model.save_pretrained(path, safe_serialization=True, max_shard_size=shard)
     return model, config, path
 
 
@@ -181,7 +183,9 @@ def main(out_dir, big, big_moe):
     if big_moe:
         summary.setdefault("copy_gbps", copy_bandwidth())
         for name, (model_type, extra) in BIG_MOE.items():
-            model, config, path = build(name, model_type, extra, out_dir, 300, {})
+            # 61 GB: the GPU machine's disk has ~64 GB free, its RAM-backed /dev/shm 128 GB; shards of 5 GB keep the
+            # host copy save_pretrained makes small.
+            model, config, path = build(name, model_type, extra, BIG_MOE_DIR, 300, {}, shard="5GB")
             summary["hf_generate_tok_s_by_model"][name] = {str(b): generate_rate(model, b, 128, 16) for b in (1, 16, 128)}
             summary["models"][name] = path
             del model
