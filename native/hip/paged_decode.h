@@ -9,12 +9,12 @@
 //
 //   grid (Hk × group chunks, B, partitions):
 //     block (kv_head, b, part) ─ each wave streams its share of the partition's keys through a shared-memory
-//       ring, online softmax per wave ─▶ the waves meet once ─▶ partial (acc, max, sum)
-//     combine (head, b): rescale the partials to a common max and divide ─▶ out
-//   With one partition the decode kernel writes out directly and the combine is skipped.
+//       ring, online softmax per wave ─▶ the waves meet once ─▶ out, when the sequence's keys fit one partition
+//       ─▶ else partial (acc, max, sum); the last block of (b, head group) to finish rescales them ─▶ out
+//       (paged_decode_reduce.h: one kernel, no combine launch)
 //
 // Graph-safe: the grid and the partitions depend only on host arguments (num_seqs, heads, max_seq_len), never
-// on seq_lens; partitions past a sequence's length exit at once and the combine reads only those with keys.
+// on seq_lens; partitions past a sequence's keys exit at once and the reducer reads only those with keys.
 //
 // Invalid sequence lengths and block-table entries are skipped and raise kernel faults.
 #pragma once
@@ -49,7 +49,7 @@ struct DecodeAttentionArgs {
   T* out;
   int64_t out_token_stride, out_head_stride;
   int num_seqs;
-  int num_partitions;  // per sequence, its keys spread evenly over them (decode_partition_size)
+  int num_partitions;  // per sequence, its keys spread evenly over them (decode_split)
   float* partial_acc;  // [B, Hq, partitions, D], unnormalised
   float* partial_max;  // [B, Hq, partitions]
   float* partial_sum;  // [B, Hq, partitions]
@@ -60,17 +60,20 @@ constexpr int kDecodeWaves = 4;               // waves per block
 constexpr int kDecodeMaxGroup = 4;            // query heads per block; larger groups take several blocks (their
                                               // K/V reads after the first hit L2; 8 heads took 234 registers)
 constexpr int kDecodePartitionQuantum = 64;   // partition sizes are multiples of this many keys
-constexpr int kDecodeMinPartition = 128;      // ...and at least this many
+constexpr int kDecodeMinPartition = 128;      // a sequence takes as many partitions as hold this many keys each
 constexpr int kDecodeBlocksPerCu = 4;         // blocks resident per CU, roughly (shared memory and registers)
+constexpr int kDecodeMaxPartitions = 1024;    // the reducer's weights stay in the block's shared memory
+constexpr int kDecodeCounters = 4096;         // (sequence, head group) pairs a split launch may have
 
-// Partitions per sequence for a launch, from host arguments only: about one full wave of resident blocks for
-// max_seq_len. Each sequence spreads its actual keys evenly over them (at least kDecodeMinPartition keys per
-// partition), so a short sequence under a large max_seq_len takes few, short partitions.
+// Partitions per sequence for a launch, from host arguments only: as many as fit one full wave of resident
+// blocks beside the others (rounded down: a second, nearly empty wave costs a whole partition's time), at most
+// max_seq_len / kDecodeMinPartition; 1 when the batch fills the device. Each sequence spreads its actual keys
+// over them (decode_split), so a short sequence under a large max_seq_len takes one or a few.
 int plan_decode_partitions(int num_seqs, int num_kv_heads, int group_size, int max_seq_len, int sliding_window,
                            int compute_units);
 
 // The partial buffers of args must hold num_seqs * num_heads * num_partitions (* D) floats when
-// num_partitions > 1.
+// num_partitions > 1 (then at most kDecodeMaxPartitions, and num_seqs × head groups at most kDecodeCounters).
 template <typename T>
 void paged_decode_launch(const DecodeAttentionArgs<T>& args, int head_size, hipStream_t stream);
 

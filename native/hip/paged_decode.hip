@@ -14,8 +14,6 @@
 namespace hipserve::gpu {
 namespace {
 
-constexpr int kMaxSharedBytes = 48 * 1024;  // without opting in, on every device we build for
-
 constexpr int kHeadSizes[] = {64, 80, 96, 128, 256};
 
 bool supported_head_size(int64_t d) {
@@ -66,10 +64,11 @@ void check_views(const TensorView& q, const TensorView& key_cache, const TensorV
 int plan_decode_partitions(int num_seqs, int num_kv_heads, int group_size, int max_seq_len, int sliding_window,
                            int compute_units) {
   const int span = sliding_window > 0 ? std::min(max_seq_len, sliding_window) : max_seq_len;
-  const int most = std::max(1, (span + kDecodeMinPartition - 1) / kDecodeMinPartition);
+  const int most = std::clamp((span + kDecodeMinPartition - 1) / kDecodeMinPartition, 1, kDecodeMaxPartitions);
   const int64_t blocks = int64_t{num_seqs} * num_kv_heads * ((group_size + kDecodeMaxGroup - 1) / kDecodeMaxGroup);
+  if (blocks > kDecodeCounters) return 1;
   const int64_t resident = int64_t{compute_units} * kDecodeBlocksPerCu;
-  return static_cast<int>(std::clamp<int64_t>((resident + blocks - 1) / blocks, 1, most));
+  return static_cast<int>(std::clamp<int64_t>(resident / blocks, 1, most));
 }
 
 static int block_shift_of(int64_t block_size) {
@@ -95,8 +94,6 @@ void paged_decode_attention(const TensorView& q, const TensorView& key_cache, co
   const int num_partitions =
       plan_decode_partitions(num_seqs, num_kv_heads, num_heads / num_kv_heads, static_cast<int>(max_seq_len),
                              params.sliding_window, device_caps(device).compute_units);
-  HS_CHECK(num_partitions * sizeof(float) + 16 <= kMaxSharedBytes, unsupported,
-           "paged_decode_attention: " << num_partitions << " partitions are more than one combine can take");
   DeviceAllocation partials;
   const size_t rows = static_cast<size_t>(num_seqs) * num_heads * num_partitions;
   if (num_partitions > 1) partials = DeviceAllocation(rows * (head_size + 2) * sizeof(float), device, stream);

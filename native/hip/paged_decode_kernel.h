@@ -8,19 +8,23 @@
 // Each wave streams its own keys with no block-wide barrier until the end: a step is kDecodeUnroll rows per
 // lane (K and V), copied into the lane's own slots of a kDecodeStages-deep shared-memory ring (cp.async on
 // NVIDIA, so kDecodeStages - 1 steps of loads are in flight while one step is scored), and folded into the
-// wave's online softmax (paged_decode_softmax.h). The waves' (max, sum, acc) meet in shared memory once, at the end.
+// wave's online softmax (paged_decode_softmax.h). The waves' (max, sum, acc) meet in shared memory once, at the end,
+// and go to out or to the partials (paged_decode_reduce.h).
 //
 //   partition keys:  | w0 step0 | w1 step0 | w2 step0 | w3 step0 | w0 step1 | ...      (step = kU × tokens/wave)
 //   lane slots:      ring[stage][K u0..u(kU-1), V u0..u(kU-1)][thread]   (16 bytes each, read back by the same lane)
 #pragma once
 #include <algorithm>
+#include <cstdint>
 
 #include "hip/dtypes.h"
 #include "hip/paged_decode.h"
 #include "hip/paged_decode_async_copy.h"
+#include "hip/paged_decode_reduce.h"
 #include "hip/paged_decode_softmax.h"
 #include "hip/reduce.h"
 #include "platform/arch.h"
+#include "platform/check.h"
 #include "platform/gpu_check.h"
 #include "runtime/kernel_faults.h"
 
@@ -46,11 +50,18 @@ __device__ __forceinline__ KeyRange decode_key_range(int seq_len, int max_seq_le
   return {sliding_window > 0 ? max(0, seq_len - sliding_window) : 0, seq_len};
 }
 
-// Keys per partition for a sequence whose query sees `keys` keys: spread evenly over the launch's partitions,
-// at least kDecodeMinPartition each (so the blocks of a short sequence's later partitions exit at once).
-__device__ __forceinline__ int decode_partition_size(int keys, int num_partitions) {
-  const int per = (keys + num_partitions - 1) / num_partitions;
-  return max(kDecodeMinPartition, (per + kDecodePartitionQuantum - 1) / kDecodePartitionQuantum * kDecodePartitionQuantum);
+// How a sequence whose query sees `keys` keys spreads over a launch's partitions: as many as hold at least
+// kDecodeMinPartition keys each (so a short sequence under a large max_seq_len takes one or a few, and the blocks of
+// the others exit at once), sizes rounded up to kDecodePartitionQuantum; `parts` of them hold keys (0 for none).
+struct DecodeSplit {
+  int size, parts;
+};
+
+__device__ __forceinline__ DecodeSplit decode_split(int keys, int num_partitions) {
+  const int parts = min(max(keys / kDecodeMinPartition, 1), num_partitions);
+  const int per = (keys + parts - 1) / parts;
+  const int size = max(kDecodePartitionQuantum, (per + kDecodePartitionQuantum - 1) / kDecodePartitionQuantum * kDecodePartitionQuantum);
+  return {size, (keys + size - 1) / size};
 }
 
 template <int D>
@@ -114,43 +125,41 @@ __global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_deco
   const int b = blockIdx.y, part = blockIdx.z;
   const L lanes;
 
+  const int32_t* table = a.block_tables + b * a.block_table_stride;
+  const int64_t head_offset = kv_head * a.cache_head_stride + lanes.chunk * kVec;
+
+  // Block-table entries of the next step to issue, read one step ahead so the copy's address is ready; those
+  // of keys at or past `limit` are not read.
+  int32_t next_block[kU], next_offset[kU];
+  auto read_table = [&](int begin, int j, int limit) {
+#pragma unroll
+    for (int u = 0; u < kU; ++u) {
+      const int t = lanes.token(begin, j, u);
+      const int idx = t >= limit ? 0 : a.block_shift >= 0 ? t >> a.block_shift : t / a.block_size;
+      next_block[u] = t < limit ? table[idx] : -1;
+      next_offset[u] = t - idx * a.block_size;
+    }
+  };
+  // Partition 0 without a sliding window starts at key 0 whatever the sequence's length: its first table
+  // entries (any inside the table's row; the copies skip those past the keys) are read beside seq_lens, not
+  // after it.
+  const bool early = part == 0 && a.sliding_window <= 0;
+  if (early) {
+    const int64_t table_keys = int64_t{a.max_blocks_per_seq} * a.block_size;
+    read_table(0, 0, table_keys < INT32_MAX ? static_cast<int>(table_keys) : INT32_MAX);
+  }
+
   const int seq_len = a.seq_lens[b];
   const KeyRange range = decode_key_range(seq_len, a.max_seq_len, a.max_blocks_per_seq, a.block_size,
                                           a.sliding_window);
   if (range.end == 0 && part == 0 && threadIdx.x == 0) raise_kernel_fault(a.fault, kFaultSeqLen);
-  const int partition_size = decode_partition_size(range.end - range.first, a.num_partitions);
-  const int begin = range.first + part * partition_size;
-  const int end = min(range.end, begin + partition_size);
-  if (a.num_partitions > 1 && begin >= end) return;  // the combine reads only partitions that hold keys
-
-  const int32_t* table = a.block_tables + b * a.block_table_stride;
-  const int64_t head_offset = kv_head * a.cache_head_stride + lanes.chunk * kVec;
+  const DecodeSplit split = decode_split(range.end - range.first, a.num_partitions);
+  if (part > 0 && part >= split.parts) return;  // partition 0 writes zeros for a sequence with no keys
+  const int begin = range.first + part * split.size;
+  const int end = min(range.end, begin + split.size);
   const int nsteps = lanes.steps(end - begin);
+  if (!early) read_table(begin, 0, end);
 
-  float q[kG][kVec];
-#pragma unroll
-  for (int g = 0; g < kG; ++g) {
-#pragma unroll
-    for (int i = 0; i < kVec; ++i) q[g][i] = 0.0f;
-    if (g < ng && lanes.active) {
-      load_vec<T, kVec>(a.q + b * a.q_token_stride + (head0 + g) * a.q_head_stride + lanes.chunk * kVec, q[g]);
-#pragma unroll
-      for (int i = 0; i < kVec; ++i) q[g][i] *= a.scale;
-    }
-  }
-
-  // Block-table entries of the next step to issue, read one step ahead so the copy's address is ready.
-  int32_t next_block[kU], next_offset[kU];
-  auto read_table = [&](int j) {
-#pragma unroll
-    for (int u = 0; u < kU; ++u) {
-      const int t = lanes.token(begin, j, u);
-      const bool in_range = j < nsteps && t < end;
-      const int idx = !in_range ? 0 : a.block_shift >= 0 ? t >> a.block_shift : t / a.block_size;
-      next_block[u] = in_range ? table[idx] : -1;
-      next_offset[u] = t - idx * a.block_size;
-    }
-  };
   uint32_t ok_bits = 0;  // bit stage * kU + u: row u of that stage holds a key to score
   auto issue = [&](int j) {
     const int stage = j % kS;
@@ -158,7 +167,7 @@ __global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_deco
 #pragma unroll
     for (int u = 0; u < kU; ++u) {
       const int t = lanes.token(begin, j, u);
-      const bool in_range = j < nsteps && t < end;
+      const bool in_range = t < end;
       const int32_t block = next_block[u];
       const bool ok = in_range && block >= 0 && block < a.num_blocks;
       if (in_range && !ok && lanes.chunk == 0) raise_kernel_fault(a.fault, kFaultBlockTable);
@@ -171,8 +180,23 @@ __global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_deco
       ok_bits = ok ? ok_bits | bit : ok_bits & ~bit;
     }
     async_copy_commit();
-    read_table(j + 1);
+    read_table(begin, j + 1, end);
   };
+#pragma unroll
+  for (int j = 0; j < kS - 1; ++j) issue(j);
+
+  // The query after the first copies: its load overlaps theirs.
+  float q[kG][kVec];
+#pragma unroll
+  for (int g = 0; g < kG; ++g) {
+#pragma unroll
+    for (int i = 0; i < kVec; ++i) q[g][i] = 0.0f;
+    if (g < ng && lanes.active) {
+      load_vec<T, kVec>(a.q + b * a.q_token_stride + (head0 + g) * a.q_head_stride + lanes.chunk * kVec, q[g]);
+#pragma unroll
+      for (int i = 0; i < kVec; ++i) q[g][i] *= a.scale;
+    }
+  }
 
   float running_max[kG], local_sum[kG], acc[kG][kVec];
 #pragma unroll
@@ -183,9 +207,6 @@ __global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_deco
     for (int i = 0; i < kVec; ++i) acc[g][i] = 0.0f;
   }
 
-  read_table(0);
-#pragma unroll
-  for (int j = 0; j < kS - 1; ++j) issue(j);
   for (int j = 0; j < nsteps; ++j) {
     issue(j + kS - 1);  // into the stage that step j - 1 used
     async_copy_wait<kS - 1>();
@@ -250,13 +271,10 @@ __global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_deco
       value += wave_acc[(w * kG + g) * D + d] * f;
       sum += wave_sum[w * kG + g] * f;
     }
-    if (a.num_partitions == 1) {
+    if (split.parts <= 1) {
       const float sink = a.sinks != nullptr ? a.sinks[head0 + g] : -INFINITY;
-      const float top = fmaxf(head_max, sink);
-      const float keep = top == -INFINITY ? 0.0f : __expf(head_max - top);
-      const float den = sum * keep + (sink == -INFINITY ? 0.0f : __expf(sink - top));
-      const float o = den > 0.0f ? value * keep / den : 0.0f;
-      a.out[b * a.out_token_stride + (head0 + g) * a.out_head_stride + d] = from_float<T>(o);
+      a.out[b * a.out_token_stride + (head0 + g) * a.out_head_stride + d] =
+          from_float<T>(normalized(value, sum, head_max, sink));
     } else {
       const int64_t slot = (row0 + g) * a.num_partitions + part;
       a.partial_acc[slot * D + d] = value;
@@ -266,58 +284,29 @@ __global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_deco
       }
     }
   }
+  if (split.parts <= 1 || !last_to_arrive(b * gridDim.x + blockIdx.x, split.parts)) return;
+  reduce_partitions<T, D, kG>(a, b, head0, ng, split.parts, wave_sum + kDecodeWaves * kG);  // 16-byte aligned
 }
 
-// One block per (head, sequence): rescale the partitions' partial results to their common max and divide.
-template <typename T>
-__global__ void paged_decode_combine_kernel(DecodeAttentionArgs<T> a, int head_size) {
-  __shared__ float scratch[kMaxWavesPerBlock];
-  extern __shared__ float weight[];  // [num_partitions]
-  const int head = blockIdx.x, b = blockIdx.y;
-  const KeyRange range = decode_key_range(a.seq_lens[b], a.max_seq_len, a.max_blocks_per_seq, a.block_size,
-                                          a.sliding_window);
-  const int keys = range.end - range.first;
-  const int partition_size = decode_partition_size(keys, a.num_partitions);
-  const int parts = (keys + partition_size - 1) / partition_size;
-  const int64_t row = static_cast<int64_t>(b) * a.num_heads + head;
-  const float* pmax = a.partial_max + row * a.num_partitions;
-  const float* psum = a.partial_sum + row * a.num_partitions;
-  float m = -INFINITY;
-  for (int p = threadIdx.x; p < parts; p += blockDim.x) m = fmaxf(m, pmax[p]);
-  const float sink = a.sinks != nullptr ? a.sinks[head] : -INFINITY;
-  const float top = fmaxf(block_max(m, scratch), sink);
-  float s = 0.0f;
-  for (int p = threadIdx.x; p < parts; p += blockDim.x) {
-    weight[p] = pmax[p] == -INFINITY ? 0.0f : __expf(pmax[p] - top);
-    s += psum[p] * weight[p];
-  }
-  const float den = block_sum(s, scratch) + (sink == -INFINITY ? 0.0f : __expf(sink - top));
-  const float* acc = a.partial_acc + row * a.num_partitions * head_size;
-  for (int d = threadIdx.x; d < head_size; d += blockDim.x) {
-    float value = 0.0f;
-    for (int p = 0; p < parts; ++p) value += acc[p * head_size + d] * weight[p];
-    a.out[b * a.out_token_stride + head * a.out_head_stride + d] = from_float<T>(den > 0.0f ? value / den : 0.0f);
-  }
+// Shared memory of a block: the ring, reused at the end for the waves' results and the reducer's weights.
+template <int D, int kG>
+constexpr size_t decode_shared_bytes(int num_partitions) {
+  const size_t results = size_t{kDecodeWaves} * kG * D + 2 * kDecodeWaves * kG;
+  return std::max(kDecodeRingBytes,
+                  (results + decode_reduce_scratch(kG, num_partitions, kDecodeThreads)) * sizeof(float));
 }
-
-// The combine's weights, padded to whole 16-byte words: ptxas may read the last partial word at once.
-inline size_t combine_shared_bytes(int num_partitions) { return (num_partitions + 3) / 4 * 4 * sizeof(float); }
 
 template <typename T, int D, int kG>
 void launch_decode(const DecodeAttentionArgs<T>& a, hipStream_t stream) {
+  static_assert(decode_shared_bytes<D, kG>(kDecodeMaxPartitions) <= 48 * 1024, "fits without opting in");
   const int group = a.num_heads / a.num_kv_heads;
-  const size_t results = (size_t{kDecodeWaves} * kG * D + 2 * kDecodeWaves * kG) * sizeof(float);
-  const size_t smem = std::max(kDecodeRingBytes, results);
   const dim3 grid(static_cast<unsigned>(a.num_kv_heads * ((group + kG - 1) / kG)), static_cast<unsigned>(a.num_seqs),
                   static_cast<unsigned>(a.num_partitions));
-  paged_decode_kernel<T, D, kG><<<grid, kDecodeThreads, smem, stream>>>(a);
+  HS_CHECK(a.num_partitions == 1 || (grid.x * grid.y <= kDecodeCounters && a.num_partitions <= kDecodeMaxPartitions),
+           unsupported, "paged decode attention: " << grid.x * grid.y << " (sequence, head group) pairs over "
+                                                   << a.num_partitions << " partitions");
+  paged_decode_kernel<T, D, kG><<<grid, kDecodeThreads, decode_shared_bytes<D, kG>(a.num_partitions), stream>>>(a);
   HS_GPU_CHECK_LAUNCH();
-  if (a.num_partitions > 1) {
-    const int combine_threads = std::clamp((D + 63) / 64 * 64, 64, 256);
-    paged_decode_combine_kernel<T><<<dim3(a.num_heads, a.num_seqs), combine_threads,
-                                     combine_shared_bytes(a.num_partitions), stream>>>(a, D);
-    HS_GPU_CHECK_LAUNCH();
-  }
 }
 
 // Query heads per block: the group rounded up to 1, 2 or 4 (larger groups take several blocks).

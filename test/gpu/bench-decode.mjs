@@ -17,6 +17,8 @@ const SHAPES = [
   ['llama3-8b', 8, 4096, 32, 8, 4096], ['llama3-8b', 8, 8192, 32, 8, 8192],
   ['llama3-8b', 64, 4096, 32, 8, 4096], ['llama3-8b', 256, 4096, 32, 8, 4096],
   ['qwen3 Hq64/Hk4', 1, 32768, 64, 4, 32768], ['qwen3 Hq64/Hk4', 64, 4096, 64, 4, 4096],
+  // A model's captured decode step is launched for its max_seq_len whatever the lengths: short sequences under it.
+  ['llama3-8b short', 1, 136, 32, 8, 4096], ['llama3-8b short', 1, 512, 32, 8, 4096],
   ['llama3-8b short', 1, 512, 32, 8, 512], ['llama3-8b short', 1, 512, 32, 8, 32768],
   ['llama3-8b short', 64, 512, 32, 8, 512], ['llama3-8b short', 64, 512, 32, 8, 8192],
 ];
@@ -47,7 +49,7 @@ function merge([benchFile, torchFile, ncuFile, profileFile]) {
   console.table(rows);
 }
 
-// ncu --csv rows of paged_decode kernels in launch order: a decode kernel and, when split, its combine.
+// ncu --csv rows of paged_decode kernels in launch order: a decode kernel and, when split, its combine (v3).
 function ncuTimes(csv, order) {
   const lines = csv.split('\n').filter((l) => l.startsWith('"') && l.includes('gpu__time_duration'));
   const calls = [];

@@ -2,28 +2,46 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { randomF32 } from '../helpers/random.js';
 import { cpuDecode, makeDecodeBatch, type DecodeOptions, type DecodeSpec } from './helpers/decode-batch.js';
+import type { DeviceTensor } from '../../bindings/device-tensor.js';
 import { DevicePool, downloadHalf, gpuAddon, HALF_DTYPES, halfViolation, noGpu, relativeError, type HalfDType } from './helpers/gpu.js';
 
 describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
   const pool = new DevicePool();
   afterEach(() => pool.dispose());
 
-  function gpuDecode(s: DecodeSpec, o: DecodeOptions, maxSeqLen = Math.max(...s.seqLens)) {
+  // The batch of `s` on the device, and calls over it that may shorten its sequences (the block tables stay, so
+  // a sequence never grows past its length in `s`).
+  function deviceBatch(s: DecodeSpec, maxSeqLen: number, o: DecodeOptions) {
     const b = makeDecodeBatch(s);
-    const n = s.seqLens.length;
-    const out = pool.poisoned(s.dtype, [n, s.numHeads, s.headSize]);
-    gpuAddon().ops.gpuPagedDecodeAttention(
-      pool.half(s.dtype, [n, s.numHeads, s.headSize], b.q), pool.half(s.dtype, b.cacheShape, b.keyCache),
-      pool.half(s.dtype, b.cacheShape, b.valueCache), pool.i32([n], s.seqLens), pool.i32([n, b.maxBlocks], b.blockTables),
-      maxSeqLen, { ...o, sinks: o.sinks ? pool.f32([s.numHeads], o.sinks) : undefined }, out);
-    gpuAddon().gpu.synchronize(0);
-    return { got: downloadHalf(s.dtype, out), want: cpuDecode(s, b, o) };
+    const n = s.seqLens.length, shape = [n, s.numHeads, s.headSize];
+    const q = pool.half(s.dtype, shape, b.q), lens = pool.i32([n], s.seqLens);
+    const kc = pool.half(s.dtype, b.cacheShape, b.keyCache), vc = pool.half(s.dtype, b.cacheShape, b.valueCache);
+    const tables = pool.i32([n, b.maxBlocks], b.blockTables);
+    const options = { ...o, sinks: o.sinks ? pool.f32([s.numHeads], o.sinks) : undefined };
+    return {
+      out: () => pool.poisoned(s.dtype, shape),
+      call: (out: DeviceTensor) => gpuAddon().ops.gpuPagedDecodeAttention(q, kc, vc, lens, tables, maxSeqLen, options, out),
+      setLens: (seqLens: readonly number[]) => lens.data.upload(Int32Array.from(seqLens)),
+      want: (seqLens: readonly number[] = s.seqLens) => cpuDecode({ ...s, seqLens }, b, o),
+    };
   }
 
-  function expectMatch(s: DecodeSpec, extra: Omit<DecodeOptions, 'scale'> = {}): void {
-    const { got, want } = gpuDecode(s, { scale: 1 / Math.sqrt(s.headSize), ...extra });
-    expect(halfViolation(s.dtype, got, want, 2e-3)).toBeLessThanOrEqual(1);
-    expect(relativeError(got, want)).toBeLessThan(s.dtype === 'bf16' ? 5e-3 : 1e-3);
+  function gpuDecode(s: DecodeSpec, o: DecodeOptions, maxSeqLen = Math.max(...s.seqLens)) {
+    const d = deviceBatch(s, maxSeqLen, o);
+    const out = d.out();
+    d.call(out);
+    gpuAddon().gpu.synchronize(0);
+    return { got: downloadHalf(s.dtype, out), want: d.want() };
+  }
+
+  function expectClose(dtype: HalfDType, got: Float32Array, want: Float32Array): void {
+    expect(halfViolation(dtype, got, want, 2e-3)).toBeLessThanOrEqual(1);
+    expect(relativeError(got, want)).toBeLessThan(dtype === 'bf16' ? 5e-3 : 1e-3);
+  }
+
+  function expectMatch(s: DecodeSpec, extra: Omit<DecodeOptions, 'scale'> = {}, maxSeqLen?: number): void {
+    const { got, want } = gpuDecode(s, { scale: 1 / Math.sqrt(s.headSize), ...extra }, maxSeqLen);
+    expectClose(s.dtype, got, want);
   }
 
   // Lengths around the block (16) and tile (256) edges, one too long for a single tile, one of a single key.
@@ -73,6 +91,61 @@ describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
       expect(halfViolation('bf16', got, want, 2e-3)).toBeLessThanOrEqual(1);
       expect(relativeError(got, want)).toBeLessThan(5e-3);
     });
+
+  // Under a launch split over partitions, a sequence whose keys fit one partition writes its output itself; the
+  // others' last block to finish reduces their partials (one, a few, or many of them; the reducer's loop takes
+  // partials four at a time, so counts that are not multiples of four too).
+  for (const dtype of HALF_DTYPES)
+    it(`mixes sequences written directly with sequences reduced from 2 to many partials (${dtype})`, () => {
+      const seqLens = [1, 127, 255, 256, 383, 384, 1000, 4000];
+      expectMatch(spec(dtype, { seqLens, numHeads: 32, numKvHeads: 8, seed: 17, maxBlocks: 256 }), {}, 4096);
+    });
+
+  it('splits one short sequence over a few of many planned partitions', () => {
+    for (const [seqLen, seed] of [[777, 18], [129, 19], [300, 20]] as const) {
+      const s = spec('f16', { seqLens: [seqLen], numHeads: 8, numKvHeads: 2, seed, maxBlocks: 2048 });
+      const { got, want } = gpuDecode(s, { scale: 0.1, sinks: randomF32(8, seed, 2) }, 32768);
+      expectClose('f16', got, want);
+    }
+  });
+
+  // The reducers' counters live on between calls: each must leave them as it found them, whatever the grid.
+  it('reuses its partition counters across back-to-back calls of different batches', () => {
+    const x = deviceBatch(spec('bf16', { seqLens: [3000, 3001, 1500], seed: 21 }), 3008, { scale: 0.1 });
+    const y = deviceBatch(spec('bf16', { seqLens: [2500], numHeads: 32, numKvHeads: 8, seed: 22 }), 2512, { scale: 0.1 });
+    const calls: [ReturnType<typeof deviceBatch>, number[]][] = [
+      [x, [700, 3001, 130]], [y, [2500]], [x, [3000, 64, 1500]], [x, [129, 2222, 900]], [y, [1300]],
+    ];
+    const outs = calls.map(([d, lens]) => {
+      d.setLens(lens);
+      const out = d.out();
+      d.call(out);
+      return out;
+    });
+    gpuAddon().gpu.synchronize(0);
+    calls.forEach(([d, lens], i) => expectClose('bf16', downloadHalf('bf16', outs[i]!), d.want(lens)));
+  });
+
+  it('replays a captured call twice between eager calls, with new sequence lengths each time', () => {
+    const s = spec('bf16', { seqLens: [4000, 4001, 3001], seed: 23, maxBlocks: 256 });
+    const d = deviceBatch(s, 4096, { scale: 0.09, sinks: randomF32(8, 24, 2) });
+    const graphOut = d.out(), eagerOut = d.out();
+    const graph = gpuAddon().gpu.captureGraph(0, () => d.call(graphOut));
+    try {
+      for (const lens of [[1, 700, 3001], [2000, 5, 129], [4000, 4001, 3]]) {
+        d.setLens(lens);
+        d.call(eagerOut);
+        graph.replay();
+        graph.replay();
+        gpuAddon().gpu.synchronize(0);
+        const want = d.want(lens);
+        expectClose('bf16', downloadHalf('bf16', graphOut), want);
+        expectClose('bf16', downloadHalf('bf16', eagerOut), want);
+      }
+    } finally {
+      graph.dispose();
+    }
+  });
 
   it('reports bad block-table entries and sequence lengths as HS_OUT_OF_BOUNDS', () => {
     const s = spec('bf16', { seqLens: [40, 20], seed: 12 });
