@@ -284,8 +284,10 @@ __global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_deco
       }
     }
   }
-  if (split.parts <= 1 || !last_to_arrive(b * gridDim.x + blockIdx.x, split.parts)) return;
-  reduce_partitions<T, D, kG>(a, b, head0, ng, split.parts, wave_sum + kDecodeWaves * kG);  // 16-byte aligned
+  if (split.parts <= 1) return;
+  float* scratch = wave_sum + kDecodeWaves * kG;  // past the results; 16-byte aligned
+  if (!last_to_arrive(b * gridDim.x + blockIdx.x, split.parts, reinterpret_cast<int*>(scratch))) return;
+  reduce_partitions<T, D, kG>(a, b, head0, ng, split.parts, scratch);
 }
 
 // Shared memory of a block: the ring, reused at the end for the waves' results and the reducer's weights.

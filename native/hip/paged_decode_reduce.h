@@ -38,16 +38,18 @@ __device__ __forceinline__ float normalized(float value, float sum, float head_m
 }
 
 // Takes a ticket for (b, group); true in the block that arrived last, which also resets the counter.
-// Every thread of the block must have written its partials.
-__device__ __forceinline__ bool last_to_arrive(int counter, int parts) {
-  __shared__ bool last;
+// Every thread of the block must have written its partials. `flag` is one int of the block's dynamic shared
+// memory (a static __shared__ would push the block past 48 KiB).
+__device__ __forceinline__ bool last_to_arrive(int counter, int parts, int* flag) {
   __threadfence();
   __syncthreads();
   if (threadIdx.x == 0) {
-    last = atomicAdd(&decode_counters[counter], 1u) == static_cast<uint32_t>(parts - 1);
+    const bool last = atomicAdd(&decode_counters[counter], 1u) == static_cast<uint32_t>(parts - 1);
     if (last) decode_counters[counter] = 0;
+    *flag = last;
   }
   __syncthreads();
+  const bool last = *flag != 0;
   if (last) __threadfence();
   return last;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One GPU-machine call for paged decode attention, under ~100 s: its tests, the benchmark (host-timed calls, ncu
 # kernel durations, torch copy and SDPA peers), then memcheck and racecheck over the tests and ncu's stall
-# reasons for one shape, side by side. DECODE_ADDONS="name=path ..." compares builds (default: build-cuda's).
+# reasons for one shape, side by side. DECODE_ADDONS="name=path ..." compares builds (default: build-cuda's): all
+# are tested and benchmarked, the first (the build under test) also sanitized and profiled for stalls.
 # Carry: .device-<you>, build-cuda/Release. Usage there: bash test/gpu/bench-decode.sh .device-<you> [sanitize|none]
 set -uo pipefail
 bundle="${1:-.device}" sanitize="${2:-sanitize}" tmp="$(mktemp -d)"
@@ -35,14 +36,13 @@ echo "bench: ${SECONDS} s"
 
 if [ "$sanitize" != none ]; then
   SECONDS=0
-  for a in "${addons[@]}"; do
-    for tool in memcheck racecheck; do
-      HIPSERVE_ADDON="${a#*=}" timeout "${DECODE_SANITIZER_S:-50}" compute-sanitizer --tool $tool --target-processes all \
-        --print-limit 20 "${vitest[@]}" > "$out/$tool-${a%%=*}.log" 2>&1 &
-    done
+  a="${addons[0]}"
+  for tool in memcheck racecheck; do
+    HIPSERVE_ADDON="${a#*=}" timeout "${DECODE_SANITIZER_S:-50}" compute-sanitizer --tool $tool --target-processes all \
+      --print-limit 20 "${vitest[@]}" > "$out/$tool-${a%%=*}.log" 2>&1 &
   done
   # Where the decode kernel's time goes (stall reasons), for the next step; on one mid-size shape.
-  HIPSERVE_ADDON="${addons[-1]#*=}" DECODE_SHAPES="B=8 ctx=8192" timeout 40 ncu --clock-control none --section SpeedOfLight \
+  HIPSERVE_ADDON="${a#*=}" DECODE_SHAPES="B=8 ctx=8192" timeout 40 ncu --clock-control none --section SpeedOfLight \
     --section WarpStateStats --section Occupancy -k regex:paged_decode_kernel -c 1 \
     node test/gpu/bench-decode.mjs --profile > "$out/ncu-stalls.txt" 2>&1 &
   wait
