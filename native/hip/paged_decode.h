@@ -78,7 +78,8 @@ template <typename T>
 void paged_decode_launch(const DecodeAttentionArgs<T>& args, int head_size, hipStream_t stream);
 
 // The entry: validates every view, plans the partitions, takes its partial buffers from the caching allocator.
-// max_seq_len bounds seq_lens (the host knows it without reading device memory).
+// max_seq_len bounds seq_lens (the host knows it without reading device memory). Split launches share one set
+// of counters per device (paged_decode_reduce.h): calls on two streams of one device must not overlap.
 void paged_decode_attention(const TensorView& q, const TensorView& key_cache, const TensorView& value_cache,
                             const TensorView& seq_lens, const TensorView& block_tables, int64_t max_seq_len,
                             const TensorView* sinks, const AttentionParams& params, const TensorView& out,
