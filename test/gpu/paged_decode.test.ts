@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
+import type { DeviceTensor } from '../../bindings/device-tensor.js';
 import { randomF32 } from '../helpers/random.js';
 import { cpuDecode, makeDecodeBatch, type DecodeOptions, type DecodeSpec } from './helpers/decode-batch.js';
-import type { DeviceTensor } from '../../bindings/device-tensor.js';
 import { DevicePool, downloadHalf, gpuAddon, HALF_DTYPES, halfViolation, noGpu, relativeError, type HalfDType } from './helpers/gpu.js';
 
 describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
