@@ -46,15 +46,15 @@ __device__ bool scan_window(const MoeArgs<T>& a, int p, int e, int base, ExpertP
   if (threadIdx.x == 0) *pairs.count = 0;
   __syncthreads();
   bool earlier = false;
-  int valid = 0;
-  for (int q = base + threadIdx.x; q < base + moe_decode::kWindow && q < a.pairs; q += kThreads) {
-    const int id = pair_expert(a, q);
-    valid += valid_expert(a, id);
-    if (id != e) continue;
+  static_assert(moe_decode::kWindow % kThreads == 0);
+  for (int i = 0; i < moe_decode::kWindow / kThreads; ++i) {  // each thread one pair per pass: counted below
+    const int q = base + i * kThreads + threadIdx.x;
+    const int id = q < a.pairs ? pair_expert(a, q) : -1;
+    pairs.valid += __syncthreads_count(q < a.pairs && valid_expert(a, id));
+    if (q >= a.pairs || id != e) continue;
     if (q < p) earlier = true;
     else pairs.members[atomicAdd(pairs.count, 1)] = q;  // the order does not change any result
   }
-  pairs.valid += __syncthreads_count(valid);
   return !__syncthreads_or(earlier);
 }
 

@@ -5,7 +5,8 @@
 // Each path is timed twice: eager (N calls enqueued back to back, then one gpu.synchronize) and replayed from a
 // graph captured once (gpu.captureGraph; N replays, then one synchronize), the better counting, as for torch.
 // `call overhead` is an empty-sized op timed the eager way: the host cost of one call. The decode path is timed up
-// to DECODE_MAX_TOKENS only (each of its blocks scans all T·k ids). MOE_BENCH_SECONDS: time per measurement.
+// to DECODE_MAX_TOKENS only (each of its blocks scans all T·k ids). MOE_BENCH_SECONDS: time per measurement;
+// MOE_BENCH_TOKENS: which T (comma-separated).
 // Usage: node test/gpu/bench-moe.mjs <dir> [addon.node]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ const MODELS = [
   { name: 'qwen3-30b-a3b', hidden: 2048, inter: 768, experts: 128, topK: 8 },
   { name: 'deepseek-v3', hidden: 7168, inter: 2048, experts: 256, topK: 8 },
 ];
-const TOKENS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+const TOKENS = process.env.MOE_BENCH_TOKENS?.split(',').map(Number) ?? [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 const DECODE_MAX_TOKENS = 64;
 // The automatic choice of native/hip/moe_fused.h (kMoeDecodeMaxTokens).
 const AUTO_DECODE_MAX_TOKENS = 8;
