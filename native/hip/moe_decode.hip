@@ -68,19 +68,21 @@ __global__ void __launch_bounds__(kThreads) moe_decode_gate_up(MoeArgs<T> a) {
   if (blockIdx.x == 0 && blockIdx.y == 0)
     for (int i = threadIdx.x; i < moe_decode_done_counters(a.hidden); i += kThreads) a.done[i] = 0;
   const int e = pair_expert(a, p);
+  ExpertPairs pairs{members, &count, 0};
+  const bool leader = scan_window(a, p, e, 0, pairs);  // before e is checked: e and the ids load together
   if (!valid_expert(a, e)) {
     if (blockIdx.y == 0 && threadIdx.x == 0) raise_kernel_fault(a.fault, kFaultExpertId);
     return;
   }
+  if (!leader) return;
   const T* w = a.w13 + e * a.w13_expert_stride;
   moe_decode::WeightRows<T> rows;
   for (int j = 0; j < mc::kStreamLines; ++j) {
     const int r = mc::stream_line(j);
     rows.row[j] = w + (r < 8 ? n0 + r : a.inter + n0 + r - 8) * a.w13_row_stride;
   }
-  ExpertPairs pairs{members, &count, 0};
   for (int base = 0; base < a.pairs; base += moe_decode::kWindow) {
-    if (!scan_window(a, p, e, base, pairs)) return;
+    if (base > 0 && !scan_window(a, p, e, base, pairs)) return;
     for (int first = 0; first < count; first += kCols) {
       const int n = min(kCols, count - first);
       const T* cols[mc::kStreamLines];
@@ -132,13 +134,15 @@ __global__ void __launch_bounds__(kThreads) moe_decode_down(MoeArgs<T> a) {
   const int p = blockIdx.x, h0 = blockIdx.y * kCols;
   const int e = pair_expert(a, p);
   ExpertPairs pairs{members, &count, 0};
+  const bool leader = scan_window(a, p, e, 0, pairs);
   if (!valid_expert(a, e)) {
     if (p != 0) return;
     // Block 0 stands in for the case that no pair is valid: then nobody else writes out.
-    for (int base = 0; base < a.pairs; base += moe_decode::kWindow) scan_window(a, p, e, base, pairs);
+    for (int base = moe_decode::kWindow; base < a.pairs; base += moe_decode::kWindow) scan_window(a, p, e, base, pairs);
     if (pairs.valid == 0) combine_tile(a, h0);
     return;
   }
+  if (!leader) return;
   const T* w = a.w2 + e * a.w2_expert_stride;
   moe_decode::WeightRows<T> rows;
   for (int j = 0; j < mc::kStreamLines; ++j) {
@@ -147,7 +151,7 @@ __global__ void __launch_bounds__(kThreads) moe_decode_down(MoeArgs<T> a) {
   }
   int handled = 0;
   for (int base = 0; base < a.pairs; base += moe_decode::kWindow) {
-    if (!scan_window(a, p, e, base, pairs)) return;
+    if (base > 0 && !scan_window(a, p, e, base, pairs)) return;
     for (int first = 0; first < count; first += kCols) {
       const int n = min(kCols, count - first);
       const T* cols[mc::kStreamLines];

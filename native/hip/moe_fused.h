@@ -22,7 +22,7 @@ namespace hipserve::gpu {
 
 enum class MoePath { automatic, decode, prefill };  // decode/prefill force a path (tests, benchmarks)
 
-constexpr int kMoeDecodeMaxTokens = 8;  // automatic: up to this many tokens take the decode path (PERF.md)
+constexpr int kMoeDecodeMaxTokens = 32;  // automatic: up to this many tokens take the decode path (PERF.md)
 
 void fused_moe(const TensorView& x, const TensorView& w13, const TensorView* b13, const TensorView& w2,
                const TensorView* b2, const TensorView& topk_ids, const TensorView& topk_weights,

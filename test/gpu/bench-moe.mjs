@@ -24,7 +24,7 @@ const MODELS = [
 const TOKENS = process.env.MOE_BENCH_TOKENS?.split(',').map(Number) ?? [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
 const DECODE_MAX_TOKENS = 64;
 // The automatic choice of native/hip/moe_fused.h (kMoeDecodeMaxTokens).
-const AUTO_DECODE_MAX_TOKENS = 8;
+const AUTO_DECODE_MAX_TOKENS = 32;
 const SECONDS = Number(process.env.MOE_BENCH_SECONDS ?? 0.1);
 
 function rng(seed) {

@@ -20,6 +20,7 @@ if [ -n "${MOE_BASELINE_ADDON:-}" ]; then
 fi
 timeout 60 python3 test/gpu/bench-moe.py /tmp/bench-moe "$out" ${baseline[@]+"${baseline[@]}"} > "$out/bench.txt" 2>&1
 echo "bench-moe.py exit $?" >> "$out/bench.txt"
+cp /tmp/bench-moe/moe-hipserve.json "$out/"
 cat "$out/bench-node.txt" "$out/bench.txt"
 
 timeout "${MOE_TEST_SECONDS:-50}" node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts \
