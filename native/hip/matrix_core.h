@@ -105,6 +105,23 @@ __device__ __forceinline__ void mma(Accum& c, const FragA& a, const FragB& b) {
 // Orders this wave's shared-memory writes before its later reads (the lanes of a wave may diverge on NVIDIA).
 __device__ __forceinline__ void wave_sync() { __syncwarp(); }
 
+// Register-fed tiles (see stream_frag below): lane 4g + t loads rows (or B columns) g and g + 8 at k = 8t.
+constexpr int kStreamLines = 2;
+__device__ __forceinline__ int stream_line(int j) { return lane_id() / 4 + 8 * j; }
+__device__ __forceinline__ int stream_k() { return 8 * (lane_id() % 4); }
+
+// Step s of a chunk: logical k {2t, 2t + 1, 2t + 8, 2t + 9} of lane t are elements 4s .. 4s + 3 of its loads.
+__device__ __forceinline__ FragA stream_frag_a(const uint4 (&v)[kStreamLines], int s) {
+  const uint32_t* r0 = reinterpret_cast<const uint32_t*>(&v[0]);
+  const uint32_t* r1 = reinterpret_cast<const uint32_t*>(&v[1]);
+  return FragA{{r0[2 * s], r1[2 * s], r0[2 * s + 1], r1[2 * s + 1]}};
+}
+__device__ __forceinline__ FragB stream_frag_b(const uint4 (&v)[kStreamLines], int s) {
+  const uint32_t* c0 = reinterpret_cast<const uint32_t*>(&v[0]);
+  const uint32_t* c1 = reinterpret_cast<const uint32_t*>(&v[1]);
+  return FragB{{c0[2 * s], c0[2 * s + 1], c1[2 * s], c1[2 * s + 1]}};
+}
+
 #else  // AMD
 
 #if defined(__HIP_DEVICE_COMPILE__) && !(defined(__gfx90a__) || defined(__gfx940__) || defined(__gfx941__) || \
@@ -176,7 +193,27 @@ __device__ __forceinline__ void wave_sync() {
   __builtin_amdgcn_fence(__ATOMIC_ACQUIRE, "workgroup");
 }
 
+// Register-fed tiles (see stream_frag below): lane l loads row (or B column) l % 16 at k = 8 (l / 16).
+constexpr int kStreamLines = 1;
+__device__ __forceinline__ int stream_line(int) { return lane_id() % 16; }
+__device__ __forceinline__ int stream_k() { return 8 * (lane_id() / 16); }
+
+// Step s of a chunk: logical k 4q .. 4q + 3 of lane l (q = l / 16) are elements 4s .. 4s + 3 of its load.
+__device__ __forceinline__ FragA stream_frag_a(const uint4 (&v)[kStreamLines], int s) {
+  const uint32_t* r = reinterpret_cast<const uint32_t*>(&v[0]);
+  return FragA{make_uint2(r[2 * s], r[2 * s + 1])};
+}
+__device__ __forceinline__ FragB stream_frag_b(const uint4 (&v)[kStreamLines], int s) { return stream_frag_a(v, s); }
+
 #endif  // vendor
+
+// Register-fed tiles, for kernels that stream an operand straight from global memory (MoE decode): a chunk is 16
+// rows × kStreamK k of A and the same k of B's 16 columns. Each lane loads 8 consecutive elements (16 bytes) of
+// kStreamLines rows, stream_line(j), at k0 + stream_k(), and of the same-numbered B columns; stream_frag_a/_b(v, s)
+// make the operands of the chunk's step s (kStreamSteps MMAs of k 16). The MMA sees each chunk's k in an order of
+// its own, the same for A and B, so the products summed are exactly those of the chunk.
+constexpr int kStreamK = 32;
+constexpr int kStreamSteps = kStreamK / kDim;
 
 __device__ __forceinline__ void zero(Accum& c) {
 #pragma unroll

@@ -5,9 +5,11 @@
 //   multiples of 8 and rows start on 16-byte boundaries. Accumulation is f32; act is rounded to the dtype
 //   between the GEMMs (as the matrix cores need it), out once at the end.
 //
-//   topk_ids ─ moe_align ─▶ tiles of pairs by expert ─┬─ decode (T ≤ 8): GEMVs, weights read once a tile
-//                                                      └─ prefill: grouped GEMM on matrix cores
-//            ─▶ act ─▶ y [T·k, H] f32 ─ combine: out[t] (+)= Σ_j topk_weights[t, j] · y[t·k + j]
+//   decode (T ≤ kMoeDecodeMaxTokens): two kernels, weights streamed once per chosen expert (moe_decode.hip)
+//     gate_up: block (pair p, 8 columns) ─ first pair of its expert? ─▶ act [T·k, I]
+//     down:    block (pair p, 16 rows)   ─▶ y [T·k, H] f32 ─ last block of the rows: combine into out
+//   prefill: topk_ids ─ moe_align ─▶ tiles of pairs by expert ─ grouped GEMMs on matrix cores ─▶ act ─▶ y
+//            ─ combine: out[t] (+)= Σ_j topk_weights[t, j] · y[t·k + j]
 //
 // Only the chosen experts' weights are read. Ids outside [0, E) raise kFaultExpertId; their pairs add nothing.
 // Scratch comes from the caching allocator; nothing blocks, so the call can be captured into a graph.
@@ -20,7 +22,7 @@ namespace hipserve::gpu {
 
 enum class MoePath { automatic, decode, prefill };  // decode/prefill force a path (tests, benchmarks)
 
-constexpr int kMoeDecodeMaxTokens = 8;  // automatic: up to this many tokens take the decode path (PERF.md)
+constexpr int kMoeDecodeMaxTokens = 32;  // automatic: up to this many tokens take the decode path (PERF.md)
 
 void fused_moe(const TensorView& x, const TensorView& w13, const TensorView* b13, const TensorView& w2,
                const TensorView* b2, const TensorView& topk_ids, const TensorView& topk_weights,

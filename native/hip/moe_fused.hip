@@ -1,7 +1,5 @@
 #include "hip/moe_fused.h"
 
-#include <algorithm>
-
 #include "cpu/moe_params_check.h"
 #include "hip/checks.h"
 #include "hip/dtypes.h"
@@ -19,22 +17,20 @@ constexpr int kCombineThreads = 256;
 
 // out[t, h..h+8) (+)= Σ_j weights[t, j] · y[t·k + j, h..h+8), slots in order; pairs with a bad id add nothing.
 template <typename T>
-__global__ void __launch_bounds__(kCombineThreads)
-    moe_combine(const float* y, const int32_t* ids, int64_t ids_stride, const float* weights, int64_t weights_stride,
-                int top_k, int experts, int hidden, bool accumulate, T* out, int64_t out_stride) {
+__global__ void __launch_bounds__(kCombineThreads) moe_combine(MoeArgs<T> a) {
   const int t = blockIdx.x, h = (blockIdx.y * kCombineThreads + threadIdx.x) * 8;
-  if (h >= hidden) return;
+  if (h >= a.hidden) return;
   float acc[8];
-  T* dst = out + t * out_stride + h;
-  if (accumulate) load_vec<T, 8>(dst, acc);
+  T* dst = a.out + t * a.out_stride + h;
+  if (a.accumulate) load_vec<T, 8>(dst, acc);
   else
 #pragma unroll
     for (int i = 0; i < 8; ++i) acc[i] = 0.0f;
-  for (int j = 0; j < top_k; ++j) {
-    const int id = ids[t * ids_stride + j];
-    if (id < 0 || id >= experts) continue;
-    const float w = weights[t * weights_stride + j];
-    const float4* src = reinterpret_cast<const float4*>(y + (int64_t{t} * top_k + j) * hidden + h);
+  for (int j = 0; j < a.top_k; ++j) {
+    const int id = a.topk_ids[t * a.ids_stride + j];
+    if (id < 0 || id >= a.experts) continue;
+    const float w = a.topk_weights[t * a.weights_stride + j];
+    const float4* src = reinterpret_cast<const float4*>(a.y + (int64_t{t} * a.top_k + j) * a.hidden + h);
     const float4 lo = src[0], hi = src[1];
     const float v[8] = {lo.x, lo.y, lo.z, lo.w, hi.x, hi.y, hi.z, hi.w};
 #pragma unroll
@@ -92,15 +88,8 @@ Dims check_views(const TensorView& x, const TensorView& w13, const TensorView* b
   return d;
 }
 
-int next_pow2(int64_t v) {
-  int p = 1;
-  while (p < v) p *= 2;
-  return p;
-}
-
-// Rows per tile: the decode GEMVs take up to 8 pairs; the MMA tiles grow with the pairs an expert gets.
-int pick_tile(bool decode, const Dims& d) {
-  if (decode) return std::min(next_pow2(d.tokens), 8);
+// Rows per MMA tile: they grow with the pairs an expert gets.
+int pick_tile(const Dims& d) {
   const int64_t per_expert = (d.tokens * d.top_k + d.experts - 1) / d.experts;
   return per_expert <= 16 ? 16 : per_expert <= 32 ? 32 : 64;
 }
@@ -116,20 +105,33 @@ void fused_moe(const TensorView& x, const TensorView& w13, const TensorView* b13
   cpu::check_fused_moe_params(params);
   const bool decode = path == MoePath::decode || (path == MoePath::automatic && d.tokens <= kMoeDecodeMaxTokens);
   const int64_t pairs = d.tokens * d.top_k;
-  const MoeAlignPlan plan = plan_moe_align(pairs, d.experts, pick_tile(decode, d));
   const int device = x.device_index;
   DeviceGuard guard(device);
 
-  const size_t ids_bytes = aligned(plan.max_rows() * 4), blocks_bytes = aligned(plan.max_blocks * 4 + 4);
-  const size_t act_bytes = aligned(plan.max_rows() * d.inter * dtype_size(x.dtype));
+  // Scratch: [ids | block experts] (prefill) or done counters (decode), then act, then y.
+  MoeAlignPlan plan{};
+  size_t head_bytes;
+  int64_t act_rows;
+  if (decode) {
+    head_bytes = aligned(moe_decode_done_counters(d.hidden) * 4);
+    act_rows = pairs;
+  } else {
+    plan = plan_moe_align(pairs, d.experts, pick_tile(d));
+    head_bytes = aligned(plan.max_rows() * 4) + aligned(plan.max_blocks * 4 + 4);
+    act_rows = plan.max_rows();
+  }
+  const size_t act_bytes = aligned(act_rows * d.inter * dtype_size(x.dtype));
   const size_t y_bytes = aligned(pairs * d.hidden * 4);
-  DeviceAllocation scratch(ids_bytes + blocks_bytes + act_bytes + y_bytes, device, stream);
+  DeviceAllocation scratch(head_bytes + act_bytes + y_bytes, device, stream);
   char* base = static_cast<char*>(scratch.data());
-  int32_t* block_expert = reinterpret_cast<int32_t*>(base + ids_bytes);
-  const MoeAlignment align{reinterpret_cast<int32_t*>(base), block_expert, block_expert + plan.max_blocks};
   int32_t* fault = kernel_fault_word(device);
-  moe_align_launch(topk_ids.ptr<int32_t>(), topk_ids.stride(0), static_cast<int>(d.top_k),
-                   static_cast<int>(d.experts), plan, align, fault, stream);
+  MoeAlignment align{};
+  if (!decode) {
+    int32_t* block_expert = reinterpret_cast<int32_t*>(base + aligned(plan.max_rows() * 4));
+    align = MoeAlignment{reinterpret_cast<int32_t*>(base), block_expert, block_expert + plan.max_blocks};
+    moe_align_launch(topk_ids.ptr<int32_t>(), topk_ids.stride(0), static_cast<int>(d.top_k),
+                     static_cast<int>(d.experts), plan, align, fault, stream);
+  }
 
   dispatch_half(x.dtype, [&](auto tag) {
     using T = decltype(tag);
@@ -138,18 +140,25 @@ void fused_moe(const TensorView& x, const TensorView& w13, const TensorView* b13
                           b13 ? b13->ptr<float>() : nullptr, b13 ? b13->stride(0) : 0,
                           w2.ptr<T>(), w2.stride(0), w2.stride(1),
                           b2 ? b2->ptr<float>() : nullptr, b2 ? b2->stride(0) : 0,
+                          topk_ids.ptr<int32_t>(), topk_ids.stride(0),
+                          topk_weights.ptr<float>(), topk_weights.stride(0),
                           align,
-                          reinterpret_cast<T*>(base + ids_bytes + blocks_bytes),
-                          reinterpret_cast<float*>(base + ids_bytes + blocks_bytes + act_bytes),
+                          reinterpret_cast<T*>(base + head_bytes),
+                          reinterpret_cast<float*>(base + head_bytes + act_bytes),
+                          reinterpret_cast<int32_t*>(base),
+                          fault,
+                          out.ptr<T>(), out.stride(0), params.accumulate,
+                          static_cast<int>(d.tokens), static_cast<int>(d.experts),
                           static_cast<int>(d.hidden), static_cast<int>(d.inter), static_cast<int>(d.top_k),
                           static_cast<int>(pairs), params.activation, params.alpha, params.limit};
-    if (decode) moe_decode_launch<T>(args, plan, stream);
-    else moe_prefill_launch<T>(args, plan, stream);
+    if (decode) {
+      moe_decode_launch<T>(args, stream);
+      return;
+    }
+    moe_prefill_launch<T>(args, plan, stream);
     const dim3 grid(static_cast<unsigned>(d.tokens),
                     static_cast<unsigned>((d.hidden / 8 + kCombineThreads - 1) / kCombineThreads));
-    moe_combine<T><<<grid, kCombineThreads, 0, stream>>>(
-        args.y, topk_ids.ptr<int32_t>(), topk_ids.stride(0), topk_weights.ptr<float>(), topk_weights.stride(0),
-        args.top_k, static_cast<int>(d.experts), args.hidden, params.accumulate, out.ptr<T>(), out.stride(0));
+    moe_combine<T><<<grid, kCombineThreads, 0, stream>>>(args);
     HS_GPU_CHECK_LAUNCH();
   });
   // `scratch` goes back to this stream's cache: later work on the stream runs after these kernels.

@@ -1,8 +1,9 @@
-// What the fused-MoE entry (moe_fused.hip) hands its two paths: the weights, the aligned pairs and the scratch
-// buffers. Both paths write the same two things:
+// What the fused-MoE entry (moe_fused.hip) hands its two paths: the routing, the weights, the scratch buffers and
+// out. The prefill path writes
 //   act [max_rows, I] (T):  act(x[token] · w13[e]ᵀ + b13[e]) for row r of the aligned list (padding rows too)
 //   y   [T·k, H]    (f32):  act[row of pair p] · w2[e]ᵀ + b2[e], by pair p = t·k + j
-// and moe_combine sums y into out.
+// and moe_combine sums y into out. The decode path needs no alignment: it keeps act by pair ([T·k, I]) and
+// combines into out itself.
 #pragma once
 #include <cstdint>
 
@@ -24,17 +25,30 @@ struct MoeArgs {
   int64_t w2_expert_stride, w2_row_stride;
   const float* b2;  // [E, H] or null
   int64_t b2_stride;
-  MoeAlignment align;
+  const int32_t* topk_ids;  // [T, k]
+  int64_t ids_stride;
+  const float* topk_weights;  // [T, k]
+  int64_t weights_stride;
+  MoeAlignment align;  // prefill only
   T* act;
   float* y;
-  int hidden, inter, top_k, pairs;
+  int32_t* done;  // decode only: [ceil(H / 16)] counters, zeroed by the gate_up kernel
+  int32_t* fault;
+  T* out;
+  int64_t out_stride;
+  bool accumulate;
+  int tokens, experts, hidden, inter, top_k, pairs;
   MoeActivation activation;
   float alpha, limit;
 };
 
-// Decode path: GEMVs over each tile of `tile` (1, 2, 4 or 8) pairs, every weight row streamed once per tile.
+// Decode path: per (expert, 16 columns of its GEMM) a block streams the weight rows once, on matrix cores, for
+// up to 16 of the expert's pairs at a time; no alignment kernel, and the combine is folded into the down GEMV.
+// Scratch: act [pairs, I], y [pairs, H], done [moe_decode_done_counters(H)].
 template <typename T>
-void moe_decode_launch(const MoeArgs<T>& args, const MoeAlignPlan& plan, hipStream_t stream);
+void moe_decode_launch(const MoeArgs<T>& args, hipStream_t stream);
+
+__host__ __device__ constexpr int64_t moe_decode_done_counters(int64_t hidden) { return (hidden + 15) / 16; }
 
 // Prefill path: grouped GEMM on matrix cores over tiles of `tile` (16, 32 or 64) pairs.
 template <typename T>

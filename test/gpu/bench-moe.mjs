@@ -4,7 +4,9 @@
 //
 // Each path is timed twice: eager (N calls enqueued back to back, then one gpu.synchronize) and replayed from a
 // graph captured once (gpu.captureGraph; N replays, then one synchronize), the better counting, as for torch.
-// `call overhead` is an empty-sized op timed the eager way: the host cost of one call.
+// `call overhead` is an empty-sized op timed the eager way: the host cost of one call. The decode path is timed up
+// to DECODE_MAX_TOKENS only (each of its blocks scans all T·k ids). MOE_BENCH_SECONDS: time per measurement;
+// MOE_BENCH_TOKENS: which T (comma-separated).
 // Usage: node test/gpu/bench-moe.mjs <dir> [addon.node]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,7 +21,11 @@ const MODELS = [
   { name: 'qwen3-30b-a3b', hidden: 2048, inter: 768, experts: 128, topK: 8 },
   { name: 'deepseek-v3', hidden: 7168, inter: 2048, experts: 256, topK: 8 },
 ];
-const TOKENS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+const TOKENS = process.env.MOE_BENCH_TOKENS?.split(',').map(Number) ?? [1, 2, 4, 8, 16, 32, 64, 128, 256, 512];
+const DECODE_MAX_TOKENS = 64;
+// The automatic choice of native/hip/moe_fused.h (kMoeDecodeMaxTokens).
+const AUTO_DECODE_MAX_TOKENS = 32;
+const SECONDS = Number(process.env.MOE_BENCH_SECONDS ?? 0.1);
 
 function rng(seed) {
   let a = seed >>> 0;
@@ -109,19 +115,19 @@ for (const m of MODELS) {
     const out = tensor('bf16', [t, h]);
     const row = { model: m.name, tokens: t, distinctExperts: distinct, weightBytes: distinct * 3 * h * i * 2,
       flop: 2 * t * k * 3 * h * i };
-    for (const p of ['decode', 'prefill']) {
-      const s = eagerAndGraph(() => ops.gpuFusedMoe(x, w13, null, w2, null, idsT, wT, { path: p }, out), 0.1);
+    for (const p of t <= DECODE_MAX_TOKENS ? ['decode', 'prefill'] : ['prefill']) {
+      const s = eagerAndGraph(() => ops.gpuFusedMoe(x, w13, null, w2, null, idsT, wT, { path: p }, out), SECONDS);
       row[`${p}EagerUs`] = s.eager * 1e6;
       row[`${p}GraphUs`] = s.graph * 1e6;
       row[`${p}Us`] = Math.min(s.eager, s.graph) * 1e6;
     }
     gpu.synchronize(0);
-    // The path the automatic choice takes (kMoeDecodeMaxTokens in native/hip/moe_fused.h).
-    row.autoPath = t <= 8 ? 'decode' : 'prefill';
+    row.autoPath = t <= AUTO_DECODE_MAX_TOKENS ? 'decode' : 'prefill';
     row.autoUs = row[`${row.autoPath}Us`];
     results.rows.push(row);
     const best = row.autoUs;
-    console.log(`${m.name} T=${t}: ${row.autoPath} ${best.toFixed(1)} us (decode ${row.decodeUs.toFixed(1)}, prefill ${row.prefillUs.toFixed(1)}), ` +
+    const us = (p) => (row[`${p}EagerUs`] === undefined ? '-' : `${row[`${p}EagerUs`].toFixed(1)}/${row[`${p}GraphUs`].toFixed(1)}`);
+    console.log(`${m.name} T=${t}: ${row.autoPath} ${best.toFixed(1)} us (eager/graph: decode ${us('decode')}, prefill ${us('prefill')}), ` +
       `${(row.weightBytes / best / 1e3).toFixed(0)} GB/s of ${distinct} experts, ${(row.flop / best / 1e6).toFixed(1)} TFLOP/s`);
     for (const b of [x, idsT, wT, out]) b.data.free();
   }

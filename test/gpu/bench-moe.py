@@ -2,8 +2,9 @@
 # (<dir>/ids-<model>-<T>.i32), through the strongest plain-PyTorch MoE path: pairs sorted by expert, two
 # torch._grouped_mm calls with offs, SiLU-and-mul between, the routing weights and index_add_ to combine; timed
 # eager and replayed from a CUDA graph (the better counts). Also the device-to-device copy bandwidth. Prints the
-# table beside hipserve's numbers (<dir>/moe-hipserve.json) and writes <out>/bench-moe.json.
-# Usage: python3 test/gpu/bench-moe.py <dir> <out>
+# table beside hipserve's numbers (<dir>/moe-hipserve.json) and writes <out>/bench-moe.json. Further directories
+# are bench-moe.mjs runs of other addons (a baseline): their automatic path's time in a column each.
+# Usage: python3 test/gpu/bench-moe.py <dir> <out> [other run dir ...]
 import json
 import os
 import sys
@@ -15,6 +16,8 @@ import torch.nn.functional as F
 from bench_torch_common import event_ms
 
 src, out_dir = sys.argv[1], sys.argv[2]
+other_dirs = sys.argv[3:]
+BUDGET = float(os.environ.get("MOE_BENCH_SECONDS", "0.15"))
 dev = torch.device("cuda")
 torch.manual_seed(0)
 
@@ -23,7 +26,8 @@ def event_time(fn, iters):
     return event_ms(fn, iters) / 1e3  # seconds
 
 
-def timed(fn, budget=0.15):
+def timed(fn, budget=None):
+    budget = budget or BUDGET
     for _ in range(3):
         fn()
     torch.cuda.synchronize()
@@ -69,13 +73,15 @@ TOKENS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
 
 ours = json.load(open(os.path.join(src, "moe-hipserve.json")))
 rows = {(r["model"], r["tokens"]): r for r in ours["rows"]}
+others = [{(r["model"], r["tokens"]): r["autoUs"] for r in json.load(open(os.path.join(d, "moe-hipserve.json")))["rows"]}
+          for d in other_dirs]
 copy_gbs = copy_bandwidth()
 result = {"device": torch.cuda.get_device_name(), "copyGBs": copy_gbs, "callOverheadUs": ours["callOverheadUs"],
           "rows": []}
 print(f"device: {result['device']}; device-to-device copy {copy_gbs:.0f} GB/s (read + write); "
       f"hipserve call overhead {ours['callOverheadUs']:.1f} us")
 print(f"{'model':14} {'T':>4} {'exp':>4} {'hipserve us':>11} {'auto':>7} {'decode':>8} {'prefill':>8} {'GB/s':>6} {'%copy':>6} {'TFLOP/s':>7} "
-      f"{'torch us':>9} {'(eager)':>9} {'speedup':>7}")
+      f"{'torch us':>9} {'(eager)':>9} {'speedup':>7}" + "".join(f" {os.path.basename(d)[-12:]:>12}" for d in other_dirs))
 for name, h, i, e, k in MODELS:
     w13t = (torch.randn(e, 2 * i, h, dtype=torch.bfloat16, device=dev) * 0.02).transpose(1, 2)
     w2t = (torch.randn(e, h, i, dtype=torch.bfloat16, device=dev) * 0.02).transpose(1, 2)
@@ -95,13 +101,14 @@ for name, h, i, e, k in MODELS:
         r = rows[(name, t)]
         ours_s = r["autoUs"] / 1e6
         gbs = r["weightBytes"] / ours_s / 1e9
-        row = dict(r, torchUs=torch_s * 1e6, torchEagerUs=eager * 1e6, torchGraphUs=graph * 1e6, gbs=gbs,
+        other_us = [o.get((name, t), float("nan")) for o in others]
+        row = dict(r, otherUs=other_us, torchUs=torch_s * 1e6, torchEagerUs=eager * 1e6, torchGraphUs=graph * 1e6, gbs=gbs,
                    fractionOfCopy=gbs / copy_gbs, tflops=r["flop"] / ours_s / 1e12,
                    torchGbs=r["weightBytes"] / torch_s / 1e9)
         result["rows"].append(row)
-        print(f"{name:14} {t:4} {r['distinctExperts']:4} {ours_s * 1e6:11.1f} {r['autoPath']:>7} {r['decodeUs']:8.1f} {r['prefillUs']:8.1f} {gbs:6.0f} "
+        print(f"{name:14} {t:4} {r['distinctExperts']:4} {ours_s * 1e6:11.1f} {r['autoPath']:>7} {r.get('decodeUs', float('nan')):8.1f} {r['prefillUs']:8.1f} {gbs:6.0f} "
               f"{100 * row['fractionOfCopy']:5.0f}% {row['tflops']:7.1f} {torch_s * 1e6:9.1f} {eager * 1e6:9.1f} "
-              f"{torch_s / ours_s:6.2f}x")
+              f"{torch_s / ours_s:6.2f}x" + "".join(f" {us:12.1f}" for us in other_us))
     del w13t, w2t
     torch.cuda.empty_cache()
 print("hipserve us: the automatic path; decode/prefill: each path forced. %copy: weight GB/s over the copy's "

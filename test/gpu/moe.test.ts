@@ -170,6 +170,31 @@ describe.skipIf(noGpu)('gpuFusedMoe', () => {
       expectMatch(p, 'bf16', { accumulate: true, path }, roundHalf('bf16', randomF32(p.t * p.h, 52, 3)));
     });
 
+    it(`a token may name one expert twice; many pairs of one expert, ${path} path`, () => {
+      const p = problem('bf16', 5, 8, 3, 64, 40, false, 'random', 55);
+      p.ids.set([2, 2, 5], 0);
+      p.ids.set([6, 1, 6], 9);
+      expectMatch(p, 'bf16', { path });
+      // 40 pairs of one expert: more than one 16-pair tile product (decode) or MMA tile (prefill).
+      expectMatch(problem('bf16', 40, 4, 1, 64, 32, false, 'one expert for all', 56), 'bf16', { path });
+    });
+
+    it(`every expert id bad: out is zeros, or left as it was when accumulating, ${path} path`, () => {
+      const { gpu, ops } = gpuAddon();
+      const p = problem('bf16', 3, 8, 2, 64, 32, false, 'random', 57);
+      const ids = pool.i32([p.t, p.k], new Int32Array(p.t * p.k).fill(9));
+      const start = roundHalf('bf16', randomF32(p.t * p.h, 58, 3));
+      for (const accumulate of [false, true]) {
+        const out = pool.half('bf16', [p.t, p.h], start);
+        expect(() => {
+          ops.gpuFusedMoe(pool.half('bf16', [p.t, p.h], p.x), pool.half('bf16', [p.e, 2 * p.i, p.h], p.w13), null,
+            pool.half('bf16', [p.e, p.h, p.i], p.w2), null, ids, pool.f32([p.t, p.k], p.weights), { path, accumulate }, out);
+          gpu.synchronize(0);
+        }).toThrow(expect.objectContaining({ code: 'HS_OUT_OF_BOUNDS' }));
+        expect([...downloadHalf('bf16', out)]).toEqual(accumulate ? [...start] : new Array(p.t * p.h).fill(0));
+      }
+    });
+
     it(`a bad expert id is a kernel fault and its pair adds nothing, ${path} path`, () => {
       const p = problem('bf16', 4, 8, 2, 64, 32, false, 'random', 61);
       p.ids[1] = 8;
