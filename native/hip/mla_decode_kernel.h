@@ -7,7 +7,7 @@
 //   ks  [kMlaStages][kMlaKeys][D16 + 8]    the latent tiles in flight: B of S = Q·Kᵀ as stored (B[d][key] at
 //                                          ks[key][d]) and B of O = P·V read transposed (B[key][c] at ks[key][R + c])
 //   ps  [kMlaRows][kMlaKeys + 8]           probabilities, A of O = P·V
-//   f32: scores [depth parts][kMlaRows][kMlaKeys], per-row alpha / max / sum, per-key validity
+//   f32: scores [depth parts][kMlaRows][kMlaKeys], per-row alpha and sum, per-key validity
 #pragma once
 #include <algorithm>
 #include <array>
@@ -42,7 +42,7 @@ constexpr int kMlaLdP = kMlaKeys + 8;
 
 struct MlaSmem {
   int ld;  // row pitch of qs and ks
-  size_t qs, ks, ps, scores, alpha, row_max, row_sum, key_ok, bytes;  // byte offsets
+  size_t qs, ks, ps, scores, alpha, row_sum, key_ok, bytes;  // byte offsets
   __host__ __device__ explicit MlaSmem(int row_width) {
     const int d16 = (row_width + mc::kDim - 1) / mc::kDim * mc::kDim;
     ld = d16 + 8;
@@ -51,8 +51,7 @@ struct MlaSmem {
     ps = ks + size_t{kMlaStages} * kMlaKeys * ld * 2;
     scores = ps + size_t{kMlaRows} * kMlaLdP * 2;
     alpha = scores + size_t{kMlaDepthParts} * kMlaRows * kMlaKeys * 4;
-    row_max = alpha + kMlaRows * 4;
-    row_sum = row_max + kMlaRows * 4;
+    row_sum = alpha + kMlaRows * 4;
     key_ok = row_sum + kMlaRows * 4;
     bytes = key_ok + size_t{kMlaStages} * kMlaKeys * 4;
   }
@@ -99,7 +98,6 @@ __global__ __launch_bounds__(kMlaThreads, 1) void mla_attention_kernel(MlaAttent
   T* const ps = reinterpret_cast<T*>(base + layout.ps);
   float* const scores = reinterpret_cast<float*>(base + layout.scores);
   float* const alpha_s = reinterpret_cast<float*>(base + layout.alpha);
-  float* const max_s = reinterpret_cast<float*>(base + layout.row_max);
   float* const sum_s = reinterpret_cast<float*>(base + layout.row_sum);
   int* const key_ok = reinterpret_cast<int*>(base + layout.key_ok);
   const int ld = layout.ld;
@@ -258,7 +256,6 @@ __global__ __launch_bounds__(kMlaThreads, 1) void mla_attention_kernel(MlaAttent
   if (softmax_thread) {
     const float sum = group_sum<kMlaRowLanes>(run_sum);
     if (slane == 0) {
-      max_s[srow] = run_max;
       sum_s[srow] = sum;
       if (a.num_partitions > 1 && srow_global < num_rows) {
         const int64_t slot =

@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { DeviceTensor } from '../../bindings/device-tensor.js';
 import { attentionMetadata } from '../../src/layers/attention/attention-metadata.js';
@@ -42,18 +42,24 @@ describe.skipIf(noGpu)('GpuMlaAttention (tiny DeepSeek-V3 fixture)', () => {
     weights.add(name, w.shape, weightAsF32(w), 'bf16');
   }
   const maxPos = config.maxPositionEmbeddings;
-  const { gpu, ops } = gpuAddon();
-  const deviceWeights = new DeviceWeights(gpu, weights, 'bf16');
-  const scratch = new GpuMlaScratch(gpu, dims, 'bf16', MAX_TOKENS);
-  const latent = new GpuLatentCache(gpu, 1, NUM_BLOCKS, BLOCK, latentDim(dims), 'bf16');
-  const inputs = new GpuStepInputBuffer(gpu, MAX_TOKENS, 8, MAX_BLOCKS);
-  const x = DeviceTensor.empty(gpu, 'bf16', [MAX_TOKENS, hidden]);
-  const out = DeviceTensor.empty(gpu, 'bf16', [MAX_TOKENS, hidden]);
+  // Device state, made once the suite runs (a skipped suite is still collected).
+  let deviceWeights: DeviceWeights, scratch: GpuMlaScratch, latent: GpuLatentCache, inputs: GpuStepInputBuffer;
+  let x: DeviceTensor, out: DeviceTensor;
+  beforeAll(() => {
+    const { gpu } = gpuAddon();
+    deviceWeights = new DeviceWeights(gpu, weights, 'bf16');
+    scratch = new GpuMlaScratch(gpu, dims, 'bf16', MAX_TOKENS);
+    latent = new GpuLatentCache(gpu, 1, NUM_BLOCKS, BLOCK, latentDim(dims), 'bf16');
+    inputs = new GpuStepInputBuffer(gpu, MAX_TOKENS, 8, MAX_BLOCKS);
+    x = DeviceTensor.empty(gpu, 'bf16', [MAX_TOKENS, hidden]);
+    out = DeviceTensor.empty(gpu, 'bf16', [MAX_TOKENS, hidden]);
+  });
   afterAll(() => {
-    for (const r of [deviceWeights, scratch, latent, inputs, x, out]) r.dispose();
+    for (const r of [deviceWeights, scratch, latent, inputs, x, out]) r?.dispose();
   });
 
   function layers() {
+    const { ops } = gpuAddon();
     const ref = new MlaAttention(cpu, weights, PREFIX, config, dims, new MlaRotary(cpu, config, dims.qkRopeHeadDim, maxPos));
     ref.cache = new MlaLatentCache(NUM_BLOCKS, BLOCK, latentDim(dims));
     const attn = new GpuMlaAttention(ops, deviceWeights, PREFIX, config, dims,
@@ -113,7 +119,7 @@ describe.skipIf(noGpu)('GpuMlaAttention (tiny DeepSeek-V3 fixture)', () => {
     expect(relativeError(eager, want)).toBeLessThan(2e-2);
     // The step again from a graph: it rewrites the same slots with the same latents, so the answer is the same.
     out.data.fill(0xff);
-    const graph = gpu.captureGraph(0, forward);
+    const graph = gpuAddon().gpu.captureGraph(0, forward);
     graph.replay();
     expect(Array.from(downloadHalf('bf16', out).subarray(0, 2 * hidden))).toEqual(Array.from(eager));
     graph.dispose();
