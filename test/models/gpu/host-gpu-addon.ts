@@ -225,6 +225,9 @@ export function hostGpuAddon(totalBytes = 2 ** 32): GpuAddon {
     gpuApplyLogitsProcessors: () => bad('not emulated'),
     gpuLogprobs: () => bad('not emulated'),
     gpuGatherRows: () => bad('not emulated'),
+    gpuMlaAttention: () => bad('not emulated'),
+    gpuMlaRopeCache: () => bad('not emulated'),
+    gpuMlaHeadGemm: () => bad('not emulated'),
   };
   const gpu: NativeGpu = {
     vendor: 'cuda',
