@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One GPU-machine call for latent attention, under ~110 s: the MLA tests (kernels and the GpuMlaAttention module),
-# the benchmark beside its torch peers (bench-mla.mjs, bench-mla.py), then memcheck over the op tests.
+# One GPU-machine call for latent attention, about 35 s: the MLA tests (kernels and the GpuMlaAttention module),
+# the benchmark beside its torch peers (bench-mla.mjs, bench-mla.py), then memcheck over the op and module tests and
+# racecheck over the small attention cases. MLA_ADDONS="name=path ..." benches several builds (default: build-cuda's).
 # Usage there: bash test/gpu/bench-mla.sh .device-<you>
 set -uo pipefail
 bundle="${1:-.device}" tmp="$(mktemp -d)"
@@ -16,7 +17,6 @@ echo "tests: ${SECONDS} s"
 SECONDS=0
 node test/gpu/bench-mla.mjs --shapes | timeout 25 python3 test/gpu/bench-mla.py > "$tmp/torch.json" 2>> "$out/bench.err"
 cp "$tmp/torch.json" "$out/"
-# MLA_ADDONS="name=path ..." compares builds (default: build-cuda's).
 for a in ${MLA_ADDONS:-current=build-cuda/Release/hipserve.node}; do
   HIPSERVE_ADDON="${a#*=}" timeout 25 node test/gpu/bench-mla.mjs > "$out/bench-${a%%=*}.jsonl" 2>> "$out/bench.err"
   echo "=== ${a%%=*}" | tee -a "$out/bench.txt"
