@@ -201,6 +201,31 @@ export interface GpuOps {
   gpuFusedMoe(x: DeviceTensorArg, w13: DeviceTensorArg, b13: DeviceTensorArg | null, w2: DeviceTensorArg,
     b2: DeviceTensorArg | null, topkIds: DeviceTensorArg, topkWeights: DeviceTensorArg, options: DeviceFusedMoeOptions,
     out: DeviceTensorArg): void;
+  /**
+   * Latent attention (DeepSeek-V3, Kimi-K2) in the absorbed form over a paged latent cache (native/hip/mla_decode.h):
+   * q [T, H, R + L] (roped q_pe, then q_nope·W_UK), latentCache [numBlocks, blockSize, (1,) R + L] (roped k_pe, then
+   * normalized c_kv), out [T, H, L] = softmax(q·latentᵀ·scale)·latent[:, R:]. Sequences and causality as for
+   * gpuPagedAttention (decode steps, prefill chunks and mixes); maxQueryLen and maxSeqLen bound the device metadata.
+   */
+  gpuMlaAttention(q: DeviceTensorArg, latentCache: DeviceTensorArg, queryStartLoc: DeviceTensorArg,
+    seqLens: DeviceTensorArg, blockTables: DeviceTensorArg, maxQueryLen: number, maxSeqLen: number,
+    options: DeviceMlaOptions, out: DeviceTensorArg): void;
+  /**
+   * Per token: latentCache[slotMapping[t]] = [rope(k_pe) | rmsNorm(c_kv)·kvNormWeight] from kv [T, L + R] (c_kv then
+   * k_pe), and qAbs[t, h, :R] = rope(q_pe) from q [T, H, nope + R]; cosSinCache [maxPosition, R] f32
+   * (native/hip/mla_rope_cache.h).
+   */
+  gpuMlaRopeCache(positions: DeviceTensorArg, q: DeviceTensorArg, kv: DeviceTensorArg, kvNormWeight: DeviceTensorArg,
+    eps: number, cosSinCache: DeviceTensorArg, isNeox: boolean, slotMapping: DeviceTensorArg, qAbs: DeviceTensorArg,
+    latentCache: DeviceTensorArg): void;
+  /** out[t, h] = x[t, h] · w[h]ᵀ for every head in one launch: x [T, H, K], w [H, N, K], out [T, H, N]. */
+  gpuMlaHeadGemm(x: DeviceTensorArg, w: DeviceTensorArg, out: DeviceTensorArg): void;
+}
+
+/** gpuMlaAttention's options: the softmax scale; numPartitions > 0 forces the split-K partition count. */
+export interface DeviceMlaOptions {
+  scale: number;
+  numPartitions?: number;
 }
 
 /** fusedMoe's options; path forces the decode (GEMV) or prefill (matrix-core) kernels instead of choosing by size. */

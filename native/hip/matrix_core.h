@@ -9,6 +9,7 @@
 //   A tile: A[m][k] at a[m * ld + k] (row-major).
 //   B tile: B[k][n] at b[n * ld + k] (stored transposed: each of B's columns is a contiguous row, as K rows are
 //           for Q·Kᵀ). ld is in elements; ld * 2 bytes and the tile start must be multiples of 16 bytes.
+//   load_b_trans: B[k][n] at b[k * ld + n] (row-major, as V rows are for P·V), same alignment.
 #pragma once
 #include <cstdint>
 #include <type_traits>
@@ -68,6 +69,23 @@ __device__ __forceinline__ FragB load_b(const T* b, int ld) {
   const int l = lane_id(), q = l / 8;
   FragB f;  // matrices: (n 0-7, k 0-7), (n 0-7, k 8-15), (n 8-15, k 0-7), (n 8-15, k 8-15)
   ldmatrix_x4(b + (l % 8 + 8 * (q >> 1)) * ld + 8 * (q & 1), f.r);
+  return f;
+}
+
+__device__ __forceinline__ void ldmatrix_x4_trans(const void* p, uint32_t (&r)[4]) {
+  const uint32_t addr = static_cast<uint32_t>(__cvta_generic_to_shared(p));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0, %1, %2, %3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+
+// .trans: lane l receives elements (row 2 (l % 4) and +1, column l / 4) of each 8x8 matrix; with the rows being
+// k, that is the B fragment of load_b. Same matrix order: (n 0-7 | 8-15) × (k 0-7 | 8-15).
+template <typename T>
+__device__ __forceinline__ FragB load_b_trans(const T* b, int ld) {
+  const int l = lane_id(), q = l / 8;
+  FragB f;
+  ldmatrix_x4_trans(b + (l % 8 + 8 * (q & 1)) * ld + 8 * (q >> 1), f.r);
   return f;
 }
 
@@ -154,6 +172,16 @@ __device__ __forceinline__ FragA load_a(const T* a, int ld) {
 template <typename T>
 __device__ __forceinline__ FragB load_b(const T* b, int ld) {
   return load_a(b, ld);  // the B layout mirrors A's with n in place of m
+}
+
+// Lane l gathers column l % 16 at k = 4 (l / 16) .. +3 from a row-major B.
+template <typename T>
+__device__ __forceinline__ FragB load_b_trans(const T* b, int ld) {
+  const int l = lane_id();
+  const uint16_t* p = reinterpret_cast<const uint16_t*>(b) + 4 * (l / 16) * ld + l % 16;
+  const uint32_t lo = p[0] | (static_cast<uint32_t>(p[ld]) << 16);
+  const uint32_t hi = p[2 * ld] | (static_cast<uint32_t>(p[3 * ld]) << 16);
+  return FragB{make_uint2(lo, hi)};
 }
 
 struct Accum {

@@ -225,6 +225,67 @@ export function hostGpuAddon(totalBytes = 2 ** 32): GpuAddon {
     gpuApplyLogitsProcessors: () => bad('not emulated'),
     gpuLogprobs: () => bad('not emulated'),
     gpuGatherRows: () => bad('not emulated'),
+    gpuMlaAttention: (q, cache, qsl, seqLens, bt, _maxQ, _maxS, options, out) => {
+      if (!half(q) || cache.dtype !== q.dtype || out.dtype !== q.dtype) bad('gpuMlaAttention: q, cache, out: one half dtype');
+      enqueue(() => {
+        const [t, h, w] = q.shape as [number, number, number];
+        const l = out.shape[2]!, c = read(cache);
+        const latent = { data: c.data, dtype: 'f32' as const, shape: [c.shape[0]!, c.shape[1]!, 1, w] };
+        const full = { data: new Float32Array(t * h * w), dtype: 'f32' as const, shape: [t, h, w] };
+        cpu.pagedAttention(read(q), latent, latent, read(qsl), read(seqLens), read(bt), { scale: options.scale }, full);
+        const o = new Float32Array(t * h * l);
+        for (let r = 0; r < t * h; r++) o.set(full.data.subarray(r * w + w - l, (r + 1) * w), r * l);
+        write(out, o);
+      });
+    },
+    gpuMlaRopeCache: (positions, q, kv, weight, eps, cosSin, isNeox, slotMapping, qAbs, cache) => {
+      if (!half(q) || [kv, weight, qAbs, cache].some((x) => x.dtype !== q.dtype)) bad('gpuMlaRopeCache: one half dtype');
+      enqueue(() => {
+        const [t, h, qk] = q.shape as [number, number, number];
+        const r = cosSin.shape[1]!, l = weight.shape[0]!, w = r + l, pairs = r / 2;
+        const cs = f32(read(cosSin)), qv = f32(read(q)), kvv = f32(read(kv)), wv = f32(read(weight));
+        const pos = read(positions).data as Int32Array, slots = read(slotMapping).data as Int32Array;
+        const rope = (x: Float32Array, p: number): Float32Array => {
+          const y = new Float32Array(r);
+          for (let j = 0; j < pairs; j++) {
+            const [i0, i1] = isNeox ? [j, j + pairs] : [2 * j, 2 * j + 1];
+            const c = cs[p * r + j]!, s = cs[p * r + pairs + j]!;
+            y[i0] = x[i0]! * c - x[i1]! * s;
+            y[i1] = x[i1]! * c + x[i0]! * s;
+          }
+          return y;
+        };
+        const qRope = new Float32Array(t * h * r);
+        for (let i = 0; i < t * h; i++) qRope.set(rope(qv.subarray(i * qk + qk - r, (i + 1) * qk), pos[Math.floor(i / h)]!), i * r);
+        write({ ...qAbs, shape: [t, h, r], strides: qAbs.strides ?? [h * w, w, 1] }, qRope);
+        slots.forEach((slot, i) => {
+          if (slot < 0) return;
+          const row = kvv.subarray(i * (l + r), (i + 1) * (l + r)), latent = new Float32Array(w);
+          let ss = 0;
+          for (let e = 0; e < l; e++) ss += row[e]! ** 2;
+          const inv = 1 / Math.sqrt(ss / l + eps);
+          latent.set(rope(row.subarray(l), pos[i]!));
+          for (let e = 0; e < l; e++) latent[r + e] = row[e]! * inv * wv[e]!;
+          write({ data: cache.data, dtype: cache.dtype, shape: [w], byteOffset: (cache.byteOffset ?? 0) + slot * w * 2 }, latent);
+        });
+      });
+    },
+    gpuMlaHeadGemm: (x, w, out) => {
+      if (!half(x) || w.dtype !== x.dtype || out.dtype !== x.dtype) bad('gpuMlaHeadGemm: x, w, out: one half dtype');
+      enqueue(() => {
+        const [t, h, k] = x.shape as [number, number, number];
+        const n = w.shape[1]!, xv = f32(read(x)), wv = f32(read(w)), o = new Float32Array(t * h * n);
+        for (let head = 0; head < h; head++) {
+          const xh = new Float32Array(t * k), oh = new Float32Array(t * n);
+          for (let i = 0; i < t; i++) xh.set(xv.subarray((i * h + head) * k, (i * h + head + 1) * k), i * k);
+          cpu.matmul({ data: xh, dtype: 'f32', shape: [t, k] },
+            { data: wv.subarray(head * n * k, (head + 1) * n * k), dtype: 'f32', shape: [n, k] }, null,
+            { data: oh, dtype: 'f32', shape: [t, n] });
+          for (let i = 0; i < t; i++) o.set(oh.subarray(i * n, (i + 1) * n), (i * h + head) * n);
+        }
+        write(out, o);
+      });
+    },
   };
   const gpu: NativeGpu = {
     vendor: 'cuda',

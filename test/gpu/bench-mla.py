@@ -1,0 +1,63 @@
+# The torch peers of test/gpu/bench-mla.mjs, same machine and run: device-to-device copy bandwidth (read + write)
+# and absorbed MQA decode over contiguous (unpaged) latents [B, ctx, 576] for H=128 query heads: two bmm + softmax,
+# and SDPA with the heads as the query sequence (whichever backend takes head dim 576). CUDA events; latents
+# rotated among copies of >= 256 MiB so a small batch is not served from L2.
+# Usage: node test/gpu/bench-mla.mjs --shapes | python3 test/gpu/bench-mla.py > torch.json
+import json
+import sys
+
+import torch
+import torch.nn.functional as F
+
+H, L, R, L2_DEFEAT = 128, 512, 64, 256 * 2**20
+W = L + R
+start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+
+
+def time_us(fn, iters):
+    for _ in range(3):
+        fn()
+    start.record()
+    for _ in range(iters):
+        fn()
+    stop.record()
+    torch.cuda.synchronize()
+    return start.elapsed_time(stop) * 1e3 / iters
+
+
+x = torch.empty(2**30, dtype=torch.uint8, device="cuda")
+y = torch.empty_like(x)
+copy_gbps = 2 * 2**30 / time_us(lambda: y.copy_(x), 20) / 1e3
+del x, y
+
+scale = 192**-0.5
+mla = {}
+for item in json.load(sys.stdin):
+    b, ctx = map(int, item.split())
+    lat_bytes = b * ctx * W * 2
+    replicas = max(1, min(8, -(-L2_DEFEAT // lat_bytes)))
+    q = torch.randn(b, H, W, device="cuda", dtype=torch.bfloat16)
+    kvs = [torch.randn(b, ctx, W, device="cuda", dtype=torch.bfloat16) for _ in range(replicas)]
+    turn = [0]
+
+    def matmul():
+        kv = kvs[turn[0] % replicas]
+        turn[0] += 1
+        p = torch.softmax(torch.bmm(q, kv.transpose(1, 2)).float() * scale, dim=-1).to(torch.bfloat16)
+        return torch.bmm(p, kv[:, :, R:])
+
+    def sdpa():
+        kv = kvs[turn[0] % replicas]
+        turn[0] += 1
+        return F.scaled_dot_product_attention(q.unsqueeze(1), kv.unsqueeze(1), kv[:, :, R:].unsqueeze(1), scale=scale)
+
+    row = {"matmul": time_us(matmul, 20)}
+    try:
+        row["sdpa"] = time_us(sdpa, 20)
+    except RuntimeError as e:  # no backend for the shape
+        print(f"sdpa B={b} ctx={ctx}: {e}", file=sys.stderr)
+    mla[f"B={b} ctx={ctx}"] = row
+    del q, kvs
+    torch.cuda.empty_cache()
+
+print(json.dumps({"copy_gbps": copy_gbps, "mla": mla}))
