@@ -1,9 +1,9 @@
-import { HipserveError } from '../errors.js';
 import type { ModelConfig } from '../loader/model-config.js';
 import { DeepseekV3ForCausalLM } from './deepseek-v3.js';
 import { glm4MoeVariant } from './glm4-moe.js';
 import { gptOssVariant } from './gpt-oss.js';
 import { isGpuKernelContext } from '../platforms/gpu/gpu-platform.js';
+import { GpuDeepseekV3ForCausalLM } from './gpu/gpu-deepseek-v3.js';
 import { GpuLlamaForCausalLM } from './gpu/gpu-llama.js';
 import { LlamaForCausalLM } from './llama.js';
 import type { LlamaVariant } from './llama-variant.js';
@@ -36,10 +36,9 @@ export function createModelRegistry(): ModelRegistry {
   }
   // Kimi-K2 checkpoints name this architecture too.
   registry.register('DeepseekV3ForCausalLM', (context) => {
-    if (isGpuKernelContext(context.kernels)) {
-      throw new HipserveError('unsupported', 'DeepseekV3ForCausalLM is not served on the GPU yet; HIPSERVE_DEVICE=cpu runs it on the CPU');
-    }
-    return new DeepseekV3ForCausalLM(context);
+    const { kernels } = context;
+    return isGpuKernelContext(kernels) ? new GpuDeepseekV3ForCausalLM({ ...context, kernels })
+      : new DeepseekV3ForCausalLM(context);
   });
   return registry;
 }

@@ -37,8 +37,9 @@ export interface GpuDecoderParts {
   readonly stepDims: GpuStepDims;
 }
 
-/** How an architecture builds its parts from the uploaded weights (RoPE tables up to maxModelLen). */
-export type GpuDecoderBuilder = (weights: DeviceWeights, maxModelLen: number) => GpuDecoderParts;
+/** How an architecture builds its parts from the uploaded weights (RoPE tables up to maxModelLen; scratch of its
+ *  own, if any, for steps of up to maxTokens tokens). */
+export type GpuDecoderBuilder = (weights: DeviceWeights, maxModelLen: number, maxTokens: number) => GpuDecoderParts;
 
 /**
  * A decoder-only LM on a GPU: embeddings → the architecture's blocks (attention + dense or MoE feed-forward) →
@@ -79,10 +80,10 @@ export class GpuCausalLM implements CausalLM {
     const tied = config.tieWordEmbeddings || !context.weights.has('lm_head.weight');
     this.lmHead = tied ? this.embedding : this.weights.get('lm_head.weight', [v, h]);
     this.norm = this.weights.get('model.norm.weight', [h]);
-    const parts = build(this.weights, this.maxModelLen);
+    const maxTokens = Math.max(options.maxNumBatchedTokens ?? DEFAULT_MAX_BATCHED_TOKENS, this.maxGraphBatch);
+    const parts = build(this.weights, this.maxModelLen, maxTokens);
     this.layers = parts.layers;
     this.caches = parts.caches;
-    const maxTokens = Math.max(options.maxNumBatchedTokens ?? DEFAULT_MAX_BATCHED_TOKENS, this.maxGraphBatch);
     this.buffers = new GpuStepBuffers(this.gpu.gpu, parts.stepDims, dtype, maxTokens, this.maxGraphBatch,
       kernels.device);
   }

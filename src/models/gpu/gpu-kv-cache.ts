@@ -1,6 +1,7 @@
 import { DeviceTensor } from '../../../bindings/device-tensor.js';
 import type { DeviceTensorArg, NativeGpu } from '../../../bindings/gpu.js';
 import type { HalfDType } from '../../layers/gpu/device-weights.js';
+import { GpuLatentCache } from '../../layers/gpu/gpu-latent-cache.js';
 
 /** One layer's key and value cache: [numBlocks, blockSize, numKvHeads, headDim] views of the shared allocation. */
 export interface GpuLayerCache {
@@ -35,21 +36,27 @@ export class GpuKvCache {
   }
 }
 
-/** The paged KV caches of MHA layers: one GpuKvCache, each layer's attention given its part. */
-export class GpuMhaCaches {
-  private cache: GpuKvCache | null = null;
+/** A model's per-layer caches in one allocation, as GpuKvCache and GpuLatentCache make them. */
+interface PagedLayerCaches<L> {
+  readonly layers: readonly L[];
+  dispose(): void;
+}
 
-  constructor(private readonly gpu: NativeGpu, private readonly attentions: readonly { cache: GpuLayerCache | null }[],
-    private readonly numKvHeads: number, private readonly headDim: number, private readonly device = 0) {}
+/** The caches of a model's attention layers (GpuAttentionCaches): allocated together, each layer given its part. */
+export class GpuLayerCaches<L> {
+  private cache: PagedLayerCaches<L> | null = null;
+
+  constructor(private readonly attentions: readonly { cache: L | null }[],
+    private readonly perBlock: (numLayers: number, blockSize: number) => number,
+    private readonly make: (numLayers: number, numBlocks: number, blockSize: number, dtype: HalfDType) => PagedLayerCaches<L>) {}
 
   bytesPerBlock(blockSize: number): number {
-    return GpuKvCache.bytesPerBlock(this.attentions.length, blockSize, this.numKvHeads, this.headDim);
+    return this.perBlock(this.attentions.length, blockSize);
   }
 
   allocate(numBlocks: number, blockSize: number, dtype: HalfDType): void {
     this.release();
-    const cache = new GpuKvCache(this.gpu, this.attentions.length, numBlocks, blockSize, this.numKvHeads, this.headDim,
-      dtype, this.device);
+    const cache = this.make(this.attentions.length, numBlocks, blockSize, dtype);
     this.attentions.forEach((a, l) => { a.cache = cache.layers[l]!; });
     this.cache = cache;
   }
@@ -59,4 +66,18 @@ export class GpuMhaCaches {
     this.cache?.dispose();
     this.cache = null;
   }
+}
+
+/** MHA layers' key/value caches. */
+export function gpuMhaCaches(gpu: NativeGpu, attentions: readonly { cache: GpuLayerCache | null }[], numKvHeads: number,
+  headDim: number, device = 0): GpuLayerCaches<GpuLayerCache> {
+  return new GpuLayerCaches(attentions, (layers, blockSize) => GpuKvCache.bytesPerBlock(layers, blockSize, numKvHeads, headDim),
+    (layers, numBlocks, blockSize, dtype) => new GpuKvCache(gpu, layers, numBlocks, blockSize, numKvHeads, headDim, dtype, device));
+}
+
+/** MLA layers' latent caches ([k_pe | c_kv] per token). */
+export function gpuMlaCaches(gpu: NativeGpu, attentions: readonly { cache: DeviceTensorArg | null }[], latentDim: number,
+  device = 0): GpuLayerCaches<DeviceTensorArg> {
+  return new GpuLayerCaches(attentions, (layers, blockSize) => GpuLatentCache.bytesPerBlock(layers, blockSize, latentDim),
+    (layers, numBlocks, blockSize, dtype) => new GpuLatentCache(gpu, layers, numBlocks, blockSize, latentDim, dtype, device));
 }

@@ -1,18 +1,15 @@
 import type { GpuOps } from '../../../bindings/gpu.js';
 import type { ModelConfig } from '../../loader/model-config.js';
 import type { DeviceWeights } from '../../layers/gpu/device-weights.js';
-import { GpuFusedMoe } from '../../layers/gpu/gpu-fused-moe.js';
-import { GpuGatedMlp } from '../../layers/gpu/gpu-gated-mlp.js';
 import { buildCosSinCache } from '../../layers/rotary/cos-sin-cache.js';
 import type { GpuKernelContext } from '../../platforms/gpu/gpu-platform.js';
 import type { LlamaVariant } from '../llama-variant.js';
 import type { ModelBuildContext } from '../model-registry.js';
 import { GpuCausalLM, type GpuDecoderParts } from './gpu-causal-lm.js';
-import { GpuDecoderLayer, type GpuFeedForward } from './gpu-decoder-layer.js';
-import { denseFeedForward, moeFeedForward } from './gpu-feed-forwards.js';
-import { GpuMhaCaches } from './gpu-kv-cache.js';
+import { GpuDecoderLayer } from './gpu-decoder-layer.js';
+import { GpuFeedForwards } from './gpu-feed-forwards.js';
+import { gpuMhaCaches } from './gpu-kv-cache.js';
 import { GpuLlamaAttention } from './gpu-llama-attention.js';
-import type { GpuMoeDims } from './gpu-step-buffers.js';
 
 /**
  * The Llama family on a GPU: the dense members (Llama, Mistral, Qwen2, Qwen3) and the MoE ones built on them
@@ -33,37 +30,24 @@ function llamaParts(ops: GpuOps, weights: DeviceWeights, config: ModelConfig, va
   const rotary = { cosSin: weights.f32(rope, [maxModelLen, rope.length / maxModelLen]), isNeox: config.ropeIsNeox };
   const layers: GpuDecoderLayer[] = [];
   const attentions: GpuLlamaAttention[] = [];
-  const mlpWidths = [0];
-  const sparseLayers: GpuFusedMoe[] = [];
+  const feedForwards = new GpuFeedForwards(ops, weights);
   for (let i = 0; i < config.numHiddenLayers; i++) {
     const p = `model.layers.${i}`;
     const attention = new GpuLlamaAttention(ops, weights, p, config, variant, rotary,
       variant.slidingWindowOf ? variant.slidingWindowOf(i) : config.slidingWindow);
     const sparse = variant.moeLayerOf?.(i, weights.source) ?? null;
-    let feedForward: GpuFeedForward;
-    if (sparse) {
-      const block = GpuFusedMoe.load(ops, weights, `${p}.${sparse.name}`, sparse.spec);
-      mlpWidths.push(block.shared?.intermediateSize ?? 0);
-      feedForward = moeFeedForward(block, sparseLayers.length);
-      sparseLayers.push(block);
-    } else {
-      const mlp = GpuGatedMlp.load(ops, weights, `${p}.mlp`, h, config.intermediateSize, config.hiddenAct,
-        variant.mlpBias);
-      mlpWidths.push(mlp.intermediateSize);
-      feedForward = denseFeedForward(mlp);
-    }
+    const feedForward = sparse ? feedForwards.moe(`${p}.${sparse.name}`, sparse.spec)
+      : feedForwards.dense(`${p}.mlp`, h, config.intermediateSize, config.hiddenAct, variant.mlpBias);
     layers.push(new GpuDecoderLayer(ops, i, weights.get(`${p}.input_layernorm.weight`, [h]),
       weights.get(`${p}.post_attention_layernorm.weight`, [h]), eps, attention, feedForward));
     attentions.push(attention);
     progress(i + 1);
   }
-  const first = sparseLayers[0]?.spec;
-  const moe: GpuMoeDims | null = first ? { numExperts: first.numExperts, topK: first.route.topK,
-    numLayers: sparseLayers.length, sharedIntermediateSize: Math.max(0, ...sparseLayers.map((b) => b.shared?.intermediateSize ?? 0)) } : null;
   return {
     layers,
-    caches: new GpuMhaCaches(weights.gpu, attentions, config.numKeyValueHeads, config.headDim, weights.device),
+    caches: gpuMhaCaches(weights.gpu, attentions, config.numKeyValueHeads, config.headDim, weights.device),
     stepDims: { hiddenSize: h, numHeads: config.numAttentionHeads, numKvHeads: config.numKeyValueHeads,
-      headDim: config.headDim, intermediateSize: Math.max(...mlpWidths), vocabSize: config.vocabSize, moe },
+      headDim: config.headDim, intermediateSize: feedForwards.intermediateSize, vocabSize: config.vocabSize,
+      moe: feedForwards.moeDims() },
   };
 }

@@ -52,6 +52,15 @@ MOE_MODELS = {
                                 rope_scaling=dict(rope_type="yarn", factor=4.0, original_max_position_embeddings=512,
                                                   beta_fast=32.0, beta_slow=1.0, truncate=False),
                                 attn_implementation="eager")),
+    # MLA: latent 128 + rope 64 per token, q through q_lora, yarn with mscale; interleaved rope as DeepSeek-V3.
+    "deepseek_v3": ("deepseek_v3", dict(num_key_value_heads=8, q_lora_rank=96, kv_lora_rank=128, qk_rope_head_dim=64,
+                                        qk_nope_head_dim=64, v_head_dim=64, head_dim=64, n_routed_experts=16,
+                                        n_shared_experts=1, num_experts_per_tok=4, n_group=4, topk_group=2,
+                                        first_k_dense_replace=1, moe_intermediate_size=256, routed_scaling_factor=2.5,
+                                        norm_topk_prob=True, rope_interleave=True, tie_word_embeddings=False,
+                                        rope_scaling=dict(rope_type="yarn", factor=4.0, original_max_position_embeddings=512,
+                                                          beta_fast=32, beta_slow=1, mscale=1.0, mscale_all_dim=1.0),
+                                        attn_implementation="eager")),
 }
 
 BIG_MOE_DIR = os.environ.get("HIPSERVE_BIG_MOE_DIR", "/dev/shm/hipserve-big-moe")
