@@ -172,8 +172,19 @@ export interface GpuOps {
   gpuEmbedding(ids: DeviceTensorArg, table: DeviceTensorArg, out: DeviceTensorArg): void;
   gpuRotaryEmbedding(positions: DeviceTensorArg, q: DeviceTensorArg, k: DeviceTensorArg, cosSinCache: DeviceTensorArg,
     headSize: number, isNeox: boolean, cache?: KvCacheWriteArg, qkNorm?: QkNormArg): void;
-  /** out [T, N] = x [T, K] · w [N, K]ᵀ (+ bias [N]) through hipBLASLt/cuBLASLt; out in x's dtype or f32. */
-  gpuMatmul(x: DeviceTensorArg, w: DeviceTensorArg, bias: DeviceTensorArg | null, out: DeviceTensorArg): void;
+  /**
+   * out [T, N] = x [T, K] · w [N, K]ᵀ (+ bias [N]); out in x's dtype or f32. T <= 8: the GEMV kernel
+   * (native/hip/gemv.h), else hipBLASLt/cuBLASLt (native/hip/linear.h).
+   */
+  gpuMatmul(x: DeviceTensorArg, w: DeviceTensorArg, bias: DeviceTensorArg | null, out: DeviceTensorArg,
+    options?: DeviceMatmulOptions): void;
+  /**
+   * The MLP's down projection fused with its activation: out [T, N] = act(x2[:, :I]) * x2[:, I:] · w [N, I]ᵀ
+   * (+ bias) for x2 [T, 2I] (gate | up), act(gate) * up rounded to the dtype as gpuSiluAndMul/gpuGeluTanhAndMul
+   * store it. Any T: one GEMV kernel for small T, else the activation kernel into a temporary and the BLAS GEMM.
+   */
+  gpuGatedMatmul(x2: DeviceTensorArg, activation: 'silu' | 'gelu_tanh', w: DeviceTensorArg,
+    bias: DeviceTensorArg | null, out: DeviceTensorArg, options?: DeviceMatmulOptions): void;
   /** Paged attention for mixed prefill/extend/decode batches (the CPU pagedAttention's semantics). */
   gpuPagedDecodeAttention(q: DeviceTensorArg, keyCache: DeviceTensorArg, valueCache: DeviceTensorArg,
     seqLens: DeviceTensorArg, blockTables: DeviceTensorArg, maxSeqLen: number, options: DeviceAttentionOptions,
@@ -226,6 +237,17 @@ export interface GpuOps {
 export interface DeviceMlaOptions {
   scale: number;
   numPartitions?: number;
+}
+
+/**
+ * gpuMatmul/gpuGatedMatmul's options: path forces the GEMV (T <= 16) or the BLAS library instead of choosing by T;
+ * gemvRowsPerWave (16 | 32) and gemvWaves (1-16 per block) fix the GEMV's launch shape (benchmarks; 0 or absent:
+ * automatic).
+ */
+export interface DeviceMatmulOptions {
+  path?: 'auto' | 'gemv' | 'blas';
+  gemvRowsPerWave?: number;
+  gemvWaves?: number;
 }
 
 /** fusedMoe's options; path forces the decode (GEMV) or prefill (matrix-core) kernels instead of choosing by size. */

@@ -4,23 +4,12 @@
 
 #include "hip/checks.h"
 #include "hip/dtypes.h"
+#include "hip/gated_activation.h"
 #include "platform/gpu_check.h"
 #include "runtime/device.h"
 
 namespace hipserve::gpu {
 namespace {
-
-struct Silu {
-  __device__ __forceinline__ float operator()(float a) const { return a / (1.0f + __expf(-a)); }
-};
-
-// a/2 * (1 + tanh(√(2/π) (a + 0.044715 a³))), with 1 + tanh(y) = 2 - 2 / (exp(2y) + 1).
-struct GeluTanh {
-  __device__ __forceinline__ float operator()(float a) const {
-    const float y2 = 2.0f * 0.7978845608028654f * (a + 0.044715f * a * a * a);
-    return a * (1.0f - 1.0f / (__expf(y2) + 1.0f));
-  }
-};
 
 // blockIdx.x picks the row, blockIdx.y a span of blockDim.x * kVec columns.
 template <typename T, typename Act, int kVec>

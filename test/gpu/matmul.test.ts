@@ -36,6 +36,9 @@ for (const dtype of HALF_DTYPES)
       i++;
     }
 
+// The BLAS path forced (small T would take the GEMV, tested in gemv.test.ts); the argument checks on both paths.
+const BLAS = { path: 'blas' } as const;
+
 describe.skipIf(noGpu)('gpuMatmul (cuBLASLt / hipBLASLt)', () => {
   const pool = new DevicePool();
   afterEach(() => pool.dispose());
@@ -74,7 +77,7 @@ describe.skipIf(noGpu)('gpuMatmul (cuBLASLt / hipBLASLt)', () => {
       const b = bias ? (outF32 ? randomF32(n, seed + 2) : roundHalf(dtype, randomF32(n, seed + 2))) : null;
       const out = pool.poisoned(outDtype, [t, n]);
       const db = b === null ? null : outF32 ? pool.f32([n], b) : pool.half(dtype, [n], b);
-      gpuAddon().ops.gpuMatmul(pool.half(dtype, [t, k], x), pool.half(dtype, [n, k], w), db, out);
+      gpuAddon().ops.gpuMatmul(pool.half(dtype, [t, k], x), pool.half(dtype, [n, k], w), db, out, BLAS);
       const got = outF32 ? out.download(new Float32Array(t * n)) : downloadHalf(dtype, out);
       const want = cpuMatmul(x, w, b, t, n, k);
       if (b !== null && !outF32) checkHalfWithBias(dtype, got, want, b);
@@ -89,7 +92,7 @@ describe.skipIf(noGpu)('gpuMatmul (cuBLASLt / hipBLASLt)', () => {
     const dwide = pool.half(dtype, [t, wide], all);
     const xSlice: DeviceTensorArg = { data: dwide.data, dtype, shape: [t, k], strides: [wide, 1], byteOffset: first * 2 };
     const out = pool.poisoned(dtype, [t, n]);
-    gpuAddon().ops.gpuMatmul(xSlice, pool.half(dtype, [n, k], w), null, out);
+    gpuAddon().ops.gpuMatmul(xSlice, pool.half(dtype, [n, k], w), null, out, BLAS);
     check(dtype, false, downloadHalf(dtype, out), cpuMatmul(x, w, null, t, n, k));
   });
 
@@ -98,33 +101,34 @@ describe.skipIf(noGpu)('gpuMatmul (cuBLASLt / hipBLASLt)', () => {
     const x = roundHalf(dtype, randomF32(t * k, 9)), w = roundHalf(dtype, randomF32(n * k, 10, 0.2));
     const dout = pool.poisoned('f32', [t, wide]);
     const outSlice: DeviceTensorArg = { data: dout.data, dtype: 'f32', shape: [t, n], strides: [wide, 1] };
-    gpuAddon().ops.gpuMatmul(pool.half(dtype, [t, k], x), pool.half(dtype, [n, k], w), null, outSlice);
+    gpuAddon().ops.gpuMatmul(pool.half(dtype, [t, k], x), pool.half(dtype, [n, k], w), null, outSlice, BLAS);
     const all = dout.download(new Float32Array(t * wide));
     const got = Float32Array.from({ length: t * n }, (_, j) => all[Math.floor(j / n) * wide + (j % n)]!);
     check(dtype, true, got, cpuMatmul(x, w, null, t, n, k));
     expect(Number.isNaN(all[n])).toBe(true); // the columns past N are left alone
   });
 
-  it('rejects bad arguments with coded errors', () => {
-    const { ops } = gpuAddon(), d = 'bf16', t = 4, n = 16, k = 32;
-    const x = pool.half(d, [t, k], randomF32(t * k, 11)), w = pool.half(d, [n, k], randomF32(n * k, 12));
-    const out = pool.poisoned(d, [t, n]);
-    const code = (c: string) => expect.objectContaining({ code: c });
-    expect(() => ops.gpuMatmul(x, pool.half(d, [n, k + 8], randomF32(n * (k + 8), 13)), null, out))
-      .toThrow(code('HS_SHAPE_MISMATCH'));
-    expect(() => ops.gpuMatmul(x, w, null, pool.poisoned(d, [t, n + 1]))).toThrow(code('HS_SHAPE_MISMATCH'));
-    expect(() => ops.gpuMatmul(x, w, null, pool.poisoned(d, [t + 1, n]))).toThrow(code('HS_SHAPE_MISMATCH'));
-    expect(() => ops.gpuMatmul(x, pool.half('f16', [n, k], randomF32(n * k, 14)), null, out))
-      .toThrow(code('HS_DTYPE_MISMATCH'));
-    expect(() => ops.gpuMatmul(x, w, null, pool.poisoned('f16', [t, n]))).toThrow(code('HS_DTYPE_MISMATCH'));
-    expect(() => ops.gpuMatmul(pool.f32([t, k], randomF32(t * k, 15)), w, null, out)).toThrow(code('HS_DTYPE_MISMATCH'));
-    expect(() => ops.gpuMatmul(x, w, pool.half(d, [n + 1], randomF32(n + 1, 16)), out)).toThrow(code('HS_SHAPE_MISMATCH'));
-    expect(() => ops.gpuMatmul(x, w, pool.f32([n], randomF32(n, 17)), out)).toThrow(code('HS_DTYPE_MISMATCH'));
-    expect(() => ops.gpuMatmul(pool.half(d, [0, k], []), w, null, pool.poisoned(d, [0, n]))).toThrow(code('HS_EMPTY_BATCH'));
-    const overlapping: DeviceTensorArg = { data: out.data, dtype: d, shape: [t, n], strides: [n / 2, 1] };
-    expect(() => ops.gpuMatmul(x, w, null, overlapping)).toThrow(code('HS_INVALID_ARGUMENT'));
-    // The good call still works after the rejected ones.
-    ops.gpuMatmul(x, w, null, out);
-    gpuAddon().gpu.synchronize(0);
-  });
+  for (const path of ['blas', 'auto'] as const)
+    it(`rejects bad arguments with coded errors (path ${path})`, () => {
+      const { ops } = gpuAddon(), d = 'bf16', t = 4, n = 16, k = 32, o = { path };
+      const x = pool.half(d, [t, k], randomF32(t * k, 11)), w = pool.half(d, [n, k], randomF32(n * k, 12));
+      const out = pool.poisoned(d, [t, n]);
+      const code = (c: string) => expect.objectContaining({ code: c });
+      expect(() => ops.gpuMatmul(x, pool.half(d, [n, k + 8], randomF32(n * (k + 8), 13)), null, out, o))
+        .toThrow(code('HS_SHAPE_MISMATCH'));
+      expect(() => ops.gpuMatmul(x, w, null, pool.poisoned(d, [t, n + 1]), o)).toThrow(code('HS_SHAPE_MISMATCH'));
+      expect(() => ops.gpuMatmul(x, w, null, pool.poisoned(d, [t + 1, n]), o)).toThrow(code('HS_SHAPE_MISMATCH'));
+      expect(() => ops.gpuMatmul(x, pool.half('f16', [n, k], randomF32(n * k, 14)), null, out, o))
+        .toThrow(code('HS_DTYPE_MISMATCH'));
+      expect(() => ops.gpuMatmul(x, w, null, pool.poisoned('f16', [t, n]), o)).toThrow(code('HS_DTYPE_MISMATCH'));
+      expect(() => ops.gpuMatmul(pool.f32([t, k], randomF32(t * k, 15)), w, null, out, o)).toThrow(code('HS_DTYPE_MISMATCH'));
+      expect(() => ops.gpuMatmul(x, w, pool.half(d, [n + 1], randomF32(n + 1, 16)), out, o)).toThrow(code('HS_SHAPE_MISMATCH'));
+      expect(() => ops.gpuMatmul(x, w, pool.f32([n], randomF32(n, 17)), out, o)).toThrow(code('HS_DTYPE_MISMATCH'));
+      expect(() => ops.gpuMatmul(pool.half(d, [0, k], []), w, null, pool.poisoned(d, [0, n]), o)).toThrow(code('HS_EMPTY_BATCH'));
+      const overlapping: DeviceTensorArg = { data: out.data, dtype: d, shape: [t, n], strides: [n / 2, 1] };
+      expect(() => ops.gpuMatmul(x, w, null, overlapping, o)).toThrow(code('HS_INVALID_ARGUMENT'));
+      // The good call still works after the rejected ones.
+      ops.gpuMatmul(x, w, null, out, o);
+      gpuAddon().gpu.synchronize(0);
+    });
 });

@@ -1,0 +1,30 @@
+// gemv_dispatch: the plan and the token count pick one instance of gemv_kernel. Included only by the per-dtype
+// files (gemv_bf16.hip, gemv_f16.hip), which instantiate it, so each compiles its own kernels.
+#pragma once
+#include "hip/gemv_kernel.h"
+
+namespace hipserve::gpu {
+
+template <typename T, typename Out, GemvInput kInput, int kMaxTokens>
+void gemv_dispatch_shape(const GemvArgs<T, Out>& args, const GemvPlan& plan, hipStream_t stream) {
+  if (!plan.vec) return gemv_launch<T, Out, kInput, kMaxTokens, 1, false>(args, plan.waves, stream);
+  if (plan.tiles == 2) return gemv_launch<T, Out, kInput, kMaxTokens, 2, true>(args, plan.waves, stream);
+  gemv_launch<T, Out, kInput, kMaxTokens, 1, true>(args, plan.waves, stream);
+}
+
+template <typename T, typename Out, GemvInput kInput>
+void gemv_dispatch_tokens(const GemvArgs<T, Out>& args, const GemvPlan& plan, hipStream_t stream) {
+  if (args.tokens <= 8) return gemv_dispatch_shape<T, Out, kInput, 8>(args, plan, stream);
+  gemv_dispatch_shape<T, Out, kInput, 16>(args, plan, stream);
+}
+
+template <typename T, typename Out>
+void gemv_dispatch(const GemvArgs<T, Out>& args, GemvInput input, const GemvPlan& plan, hipStream_t stream) {
+  switch (input) {
+    case GemvInput::plain: return gemv_dispatch_tokens<T, Out, GemvInput::plain>(args, plan, stream);
+    case GemvInput::silu: return gemv_dispatch_tokens<T, Out, GemvInput::silu>(args, plan, stream);
+    case GemvInput::gelu_tanh: return gemv_dispatch_tokens<T, Out, GemvInput::gelu_tanh>(args, plan, stream);
+  }
+}
+
+}  // namespace hipserve::gpu

@@ -1,0 +1,120 @@
+// Decode-sized linear layers (not a test): gpuMatmul's GEMV kernel against its cuBLASLt path (the same binding,
+// path forced) and a torch.matmul peer, on Llama-3-8B's shapes at T = 1, 2, 4, 8, 16, bf16, no bias (lm_head writes
+// f32 logits). Each figure is one CUDA-graph replay of R calls divided by R; the calls rotate over copies of the
+// weight (≥ 256 MB in all) so it streams from HBM, not from the 50 MB L2. GB/s = weight bytes / time, beside the
+// device-to-device copy bandwidth the torch peer measured in the same run (read + write).
+// Also: the MLP's down projection fused with SiLU (gpuGatedMatmul) against SiLU-and-mul + gpuMatmul, and, with
+// --sweep, every GEMV launch shape (rows per wave × waves per block) at T = 1, 8, 16.
+// Usage: node test/gpu/bench-gemv.mjs [torch.json] [--sweep]   (HIPSERVE_ADDON picks the addon)
+import { readFileSync } from 'node:fs';
+
+import { deviceTensors, loadAddon } from './bench-common.mjs';
+
+const SHAPES = [['qkv', 6144, 4096], ['o', 4096, 4096], ['gate_up', 28672, 4096], ['down', 4096, 14336],
+  ['lm_head', 128256, 4096]];
+const TOKENS = [1, 2, 4, 8, 16];
+const SWEEP = [[16, 2], [16, 4], [16, 8], [16, 16], [32, 2], [32, 4], [32, 8]];
+const ROTATION_BYTES = 256 * 2 ** 20, CALLS = 24, REPLAYS = 5;
+
+const args = process.argv.slice(2);
+const sweep = args.includes('--sweep');
+const peerFile = args.find((a) => !a.startsWith('--'));
+const peer = peerFile ? JSON.parse(readFileSync(peerFile, 'utf8')) : null;
+const { gpu, ops } = loadAddon();
+const { tensor, buffers } = deviceTensors(gpu);
+
+/** µs per call of call(i) (i: the call's index), captured R times into one graph and replayed. */
+function graphMicroseconds(call) {
+  call(0);
+  gpu.synchronize(0); // eager first: the BLAS handle and algorithm exist before the capture
+  const graph = gpu.captureGraph(0, () => {
+    for (let i = 0; i < CALLS; i++) call(i);
+  });
+  graph.replay();
+  gpu.synchronize(0);
+  const t0 = process.hrtime.bigint();
+  for (let r = 0; r < REPLAYS; r++) graph.replay();
+  gpu.synchronize(0);
+  const us = Number(process.hrtime.bigint() - t0) / 1e3 / (REPLAYS * CALLS);
+  graph.dispose();
+  return us;
+}
+
+/** Copies of a [n, k] bf16 weight, enough that a rotation over them does not fit in L2. */
+function weights(n, k) {
+  const bytes = n * k * 2, copies = Math.max(1, Math.ceil(ROTATION_BYTES / bytes));
+  return Array.from({ length: copies }, () => tensor('bf16', [n, k], 0x3c));
+}
+
+const gbs = (n, k, us) => (n * k * 2) / us / 1e3;
+const fmt = (n, k, us) => `${us.toFixed(1)} µs ${gbs(n, k, us).toFixed(0)}`;
+
+const rows = [];
+for (const [name, n, k] of SHAPES) {
+  const ws = weights(n, k), outDtype = name === 'lm_head' ? 'f32' : 'bf16';
+  for (const t of TOKENS) {
+    const x = tensor('bf16', [t, k], 0x3c), out = tensor(outDtype, [t, n]);
+    const time = (options) => graphMicroseconds((i) => ops.gpuMatmul(x, ws[i % ws.length], null, out, options));
+    const gemv = time({ path: 'gemv' }), blas = time({ path: 'blas' }), auto = time({});
+    const row = { shape: `${name} ${k}→${n}`, T: t, 'gemv µs GB/s': fmt(n, k, gemv), 'cuBLASLt µs GB/s': fmt(n, k, blas),
+      'auto µs': auto.toFixed(1) };
+    const theirs = peer?.results.find((r) => r.name === name && r.t === t);
+    if (theirs) row['torch µs GB/s'] = fmt(n, k, theirs.us);
+    if (peer) row['gemv % of copy'] = `${((100 * gbs(n, k, gemv)) / peer.copyGBs).toFixed(0)}%`;
+    row['gemv/blas'] = `${(blas / gemv).toFixed(2)}×`;
+    rows.push(row);
+  }
+  for (const b of buffers.splice(0)) b.free();
+}
+const info = gpu.deviceInfo(0);
+console.log(`${info.name} (${info.arch}, ${info.computeUnits} SMs/CUs); graph replays of ${CALLS} calls over rotated weights`);
+if (peer) console.log(`device-to-device copy (torch, same run): ${peer.copyGBs.toFixed(0)} GB/s read + write; ${peer.torch}`);
+console.log('GB/s = weight bytes / time');
+console.table(rows);
+
+// down with its activation: x2 [T, 2 × 14336] → out [T, 4096].
+const fusedRows = [];
+{
+  const [n, k] = [4096, 14336], ws = weights(n, k);
+  for (const t of TOKENS) {
+    const x2 = tensor('bf16', [t, 2 * k], 0x3c), act = tensor('bf16', [t, k]), out = tensor('bf16', [t, n]);
+    const w = (i) => ws[i % ws.length];
+    const fused = graphMicroseconds((i) => ops.gpuGatedMatmul(x2, 'silu', w(i), null, out, { path: 'gemv' }));
+    const unfusedBlas = graphMicroseconds((i) => {
+      ops.gpuSiluAndMul(x2, act);
+      ops.gpuMatmul(act, w(i), null, out, { path: 'blas' });
+    });
+    const unfusedGemv = graphMicroseconds((i) => {
+      ops.gpuSiluAndMul(x2, act);
+      ops.gpuMatmul(act, w(i), null, out, { path: 'gemv' });
+    });
+    const row = { T: t, 'gated gemv': fmt(n, k, fused), 'silu + gemv': fmt(n, k, unfusedGemv),
+      'silu + cuBLASLt': fmt(n, k, unfusedBlas) };
+    const theirs = peer?.fused?.find((r) => r.t === t);
+    if (theirs) row['torch silu·mul + matmul'] = fmt(n, k, theirs.us);
+    fusedRows.push(row);
+  }
+  for (const b of buffers.splice(0)) b.free();
+}
+
+console.log('down projection 14336→4096 with SiLU: gpuGatedMatmul vs gpuSiluAndMul + gpuMatmul');
+console.table(fusedRows);
+
+// Every launch shape of the GEMV (µs per call) at T = 1, 8, 16; auto: the automatic choice.
+if (sweep) {
+  const sweepRows = [];
+  for (const [name, n, k] of SHAPES) {
+    const ws = weights(n, k), outDtype = name === 'lm_head' ? 'f32' : 'bf16';
+    for (const t of [1, 8, 16]) {
+      const x = tensor('bf16', [t, k], 0x3c), out = tensor(outDtype, [t, n]);
+      const time = (options) => graphMicroseconds((i) => ops.gpuMatmul(x, ws[i % ws.length], null, out, options));
+      const entry = { shape: name, T: t, auto: time({ path: 'gemv' }).toFixed(1) };
+      for (const [rowsPerWave, waves] of SWEEP)
+        entry[`${rowsPerWave}×${waves}`] = time({ path: 'gemv', gemvRowsPerWave: rowsPerWave, gemvWaves: waves }).toFixed(1);
+      sweepRows.push(entry);
+    }
+    for (const b of buffers.splice(0)) b.free();
+  }
+  console.log('GEMV launch shapes, µs (rows per wave × waves per block)');
+  console.table(sweepRows);
+}
