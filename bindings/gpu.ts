@@ -248,6 +248,8 @@ export interface DeviceMatmulOptions {
   path?: 'auto' | 'gemv' | 'blas';
   gemvRowsPerWave?: number;
   gemvWaves?: number;
+  /** true: stream the weights through the cp.async ring (NVIDIA), false: through registers. */
+  gemvRing?: boolean;
 }
 
 /** fusedMoe's options; path forces the decode (GEMV) or prefill (matrix-core) kernels instead of choosing by size. */

@@ -22,10 +22,12 @@ namespace hipserve::gpu {
 
 constexpr int kGemvMaxTokens = 16;
 
-// Launch shape; 0 picks automatically (benchmarks sweep it). rows_per_wave: 16 or 32; waves: 1..16 per block.
+// Launch shape; 0 picks automatically (benchmarks sweep it). rows_per_wave: 16 or 32; waves: 1..16 per block;
+// ring: 1 streams the weights through a cp.async ring in shared memory (NVIDIA), -1 through registers.
 struct GemvConfig {
   int rows_per_wave = 0;
   int waves = 0;
+  int ring = 0;
 };
 
 void gemv(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& out,

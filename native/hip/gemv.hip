@@ -46,30 +46,34 @@ int64_t check_gemv(const TensorView& x, int64_t width_per_k, const TensorView& w
 
 int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Enough waves in flight to cover the memory latency: about 512 lanes per compute unit for the whole grid at
-// once (PERF.md), each wave keeping at least 4 steps of K; 32-row tiles only for very wide N, where the blocks
-// outnumber what fits at once anyway and the token rows are then read half as often.
-GemvPlan plan_gemv(int device, int64_t n, int64_t k, bool vec, const GemvConfig& config) {
-  const DeviceCaps& caps = device_caps(device);
-  const int tiles = config.rows_per_wave != 0 ? config.rows_per_wave / kGemvTileRows
-                    : vec && div_up(n, kGemvTileRows) >= int64_t{8} * caps.compute_units ? 2
-                                                                                        : 1;
-  const int64_t blocks = div_up(n, tiles * kGemvTileRows);
-  const int64_t lanes_per_wave = caps.wave_size, target_waves = int64_t{512} * caps.compute_units / lanes_per_wave;
-  const int64_t min_waves = 128 / lanes_per_wave, max_waves = 256 / lanes_per_wave;
-  int64_t waves = std::clamp(div_up(target_waves, blocks), min_waves, max_waves);
-  waves = std::min(waves, std::max<int64_t>(1, div_up(k, 4 * kGemvStepK)));
-  if (config.waves != 0) waves = config.waves;
-  return GemvPlan{tiles, static_cast<int>(waves), vec};
+// Enough bytes in flight to cover the memory latency (PERF.md, gemv section): 16-byte aligned rows stream
+// through the cp.async ring where there is one (NVIDIA sm_80+), else through registers; blocks of 16 rows whose
+// waves split K, 512 lanes a block (256 with the ring, whose shared memory then bounds the blocks per SM), each
+// wave keeping at least 4 steps of K. (32-row tiles and other wave counts measured slower on an H200.)
+GemvPlan plan_gemv(int device, int64_t k, bool vec, const GemvConfig& config) {
+#if defined(HS_GPU_CUDA)
+  const bool ring_available = vec;
+#else
+  const bool ring_available = false;
+#endif
+  const bool ring = config.ring != 0 ? config.ring > 0 : ring_available;
+  HS_CHECK(!ring || ring_available, invalid_argument,
+           "gemv: the cp.async ring needs an NVIDIA GPU, 16-byte aligned rows and K a multiple of 8");
+  const int tiles = config.rows_per_wave != 0 ? config.rows_per_wave / kGemvTileRows : 1;
+  HS_CHECK(vec || tiles == 1, invalid_argument,
+           "gemv: 32 rows per wave needs 16-byte aligned rows and K a multiple of 8");
+  const int64_t auto_waves = std::min<int64_t>((ring ? 256 : 512) / device_caps(device).wave_size,
+                                               std::max<int64_t>(1, div_up(k, 4 * kGemvStepK)));
+  const int waves = config.waves != 0 ? config.waves : static_cast<int>(auto_waves);
+  const GemvLoads loads = !vec ? GemvLoads::elements : ring ? GemvLoads::ring : GemvLoads::registers;
+  return GemvPlan{tiles, waves, loads};
 }
 
 void run_gemv(GemvInput input, const TensorView& x, const TensorView& w, const TensorView* bias,
               const TensorView& out, hipStream_t stream, const GemvConfig& config) {
   const int64_t k = check_gemv(x, input == GemvInput::plain ? 1 : 2, w, bias, out, config);
   const bool vec = k % 8 == 0 && rows_aligned(x, 16) && rows_aligned(w, 16);
-  const GemvPlan plan = plan_gemv(x.device_index, w.size(0), k, vec, config);
-  HS_CHECK(vec || plan.tiles == 1, invalid_argument,
-           "gemv: 32 rows per wave needs 16-byte aligned rows and K a multiple of 8");
+  const GemvPlan plan = plan_gemv(x.device_index, k, vec, config);
   DeviceGuard guard(x.device_index);
   dispatch_half(x.dtype, [&](auto tag) {
     using T = decltype(tag);

@@ -7,9 +7,15 @@ namespace hipserve::gpu {
 
 template <typename T, typename Out, GemvInput kInput, int kMaxTokens>
 void gemv_dispatch_shape(const GemvArgs<T, Out>& args, const GemvPlan& plan, hipStream_t stream) {
-  if (!plan.vec) return gemv_launch<T, Out, kInput, kMaxTokens, 1, false>(args, plan.waves, stream);
-  if (plan.tiles == 2) return gemv_launch<T, Out, kInput, kMaxTokens, 2, true>(args, plan.waves, stream);
-  gemv_launch<T, Out, kInput, kMaxTokens, 1, true>(args, plan.waves, stream);
+  switch (plan.loads) {
+    case GemvLoads::elements: return gemv_launch<T, Out, kInput, kMaxTokens, 1, GemvLoads::elements>(args, plan.waves, stream);
+    case GemvLoads::registers:
+      if (plan.tiles == 2) return gemv_launch<T, Out, kInput, kMaxTokens, 2, GemvLoads::registers>(args, plan.waves, stream);
+      return gemv_launch<T, Out, kInput, kMaxTokens, 1, GemvLoads::registers>(args, plan.waves, stream);
+    case GemvLoads::ring:
+      if (plan.tiles == 2) return gemv_launch<T, Out, kInput, kMaxTokens, 2, GemvLoads::ring>(args, plan.waves, stream);
+      return gemv_launch<T, Out, kInput, kMaxTokens, 1, GemvLoads::ring>(args, plan.waves, stream);
+  }
 }
 
 template <typename T, typename Out, GemvInput kInput>

@@ -13,10 +13,13 @@
 // rows past T are zero; their results are dropped. K steps reaching past K load zeros.
 #pragma once
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <mutex>
 
 #include "hip/dtypes.h"
 #include "hip/gated_activation.h"
+#include "hip/paged_decode_async_copy.h"
 #include "hip/matrix_core.h"
 #include "platform/arch.h"
 #include "platform/gpu_check.h"
@@ -26,6 +29,8 @@ namespace hipserve::gpu {
 constexpr int kGemvStepK = 32;
 constexpr int kGemvTileRows = 16;
 constexpr int kGemvMaxWaves = 16;
+constexpr int kRingStages = 4;
+constexpr int kRingChunks = 4;  // 16-byte weight chunks per lane per stage
 
 template <typename T, typename Out>
 struct GemvArgs {
@@ -42,11 +47,16 @@ struct GemvArgs {
 // Which input the token rows are.
 enum class GemvInput { plain, silu, gelu_tanh };
 
-// The launch shape gemv.hip chose: 16-row tiles per wave (1 or 2), waves per block, 16-byte loads.
+// How a wave reads the weights: one element a load (unaligned rows or K % 8 != 0); 16-byte loads into registers,
+// kUnroll steps at a time; or 16-byte asynchronous copies (cp.async, NVIDIA sm_80+) into a per-wave ring of
+// kRingStages stages in shared memory, so the next stages stream in while one is multiplied.
+enum class GemvLoads { elements, registers, ring };
+
+// The launch shape gemv.hip chose: 16-row tiles per wave (1 or 2), waves per block, the loads.
 struct GemvPlan {
   int tiles;
   int waves;
-  bool vec;
+  GemvLoads loads;
 };
 
 // Picks the kernel instance (gemv_dispatch.h; instantiated per dtype in gemv_bf16.hip, gemv_f16.hip).
@@ -214,21 +224,82 @@ __device__ __forceinline__ void wave_steps(int step, const T* (&w_rows)[kTiles][
   for (int u = 0; u < kU; ++u)
 #pragma unroll
     for (int g = 0; g < kGroups; ++g) {
-      const uint4 x = Rows::operand(xv[u][g]);
+      const uint4 x = x_live[g] ? Rows::operand(xv[u][g]) : make_uint4(0, 0, 0, 0);
 #pragma unroll
       for (int t = 0; t < kTiles; ++t) mma_step<T>(acc[t][g], wv[u][t], x);
     }
 }
 
+
+// The ring variant over this wave's steps [begin, end): stage j holds the weight chunks of kU steps from
+// begin + j·kU; stage j + kRingStages - 1 is issued once stage j is multiplied (its slot was stage j - 1's). Each
+// lane copies and reads back only its own slots, so waiting for its own copy groups is all the synchronization.
+template <typename T, GemvInput kInput, int kTiles, int kGroups>
+__device__ __forceinline__ void wave_ring(int begin, int end, const T* (&w_rows)[kTiles][kRowLoads],
+                                          const T* (&x_rows)[kGroups], const bool (&x_live)[kGroups], int len,
+                                          uint4* ring, float (&acc)[kTiles][kGroups][kAccum]) {
+  using Rows = TokenRows<T, kInput>;
+  constexpr int kU = kRingChunks / (kTiles * kRowLoads);
+  static_assert(kU * kTiles * kRowLoads == kRingChunks, "a stage is kRingChunks chunks");
+  const int stages = end > begin ? (end - begin + kU - 1) / kU : 0;
+  auto slot = [&](int stage, int u, int t, int j) {
+    return ring + (((stage % kRingStages) * kU + u) * kTiles * kRowLoads + t * kRowLoads + j) * HS_WAVE_SIZE + lane();
+  };
+  auto issue = [&](int stage) {
+    if (stage < stages) {
+#pragma unroll
+      for (int u = 0; u < kU; ++u) {
+        const int step = begin + stage * kU + u, k = step * kGemvStepK + k_of_lane();
+        const bool fill = step < end && k < len;
+#pragma unroll
+        for (int t = 0; t < kTiles; ++t)
+#pragma unroll
+          for (int j = 0; j < kRowLoads; ++j)
+            copy_16_async(slot(stage, u, t, j), w_rows[t][j] + (fill ? k : 0), fill);
+      }
+    }
+    async_copy_commit();  // empty past the end, so the group count stays in step
+  };
+#pragma unroll
+  for (int stage = 0; stage < kRingStages - 1; ++stage) issue(stage);
+  for (int stage = 0; stage < stages; ++stage) {
+    async_copy_wait<kRingStages - 2>();
+#pragma unroll
+    for (int u = 0; u < kU; ++u) {
+      const int step = begin + stage * kU + u;
+      if (step >= end) break;
+      const int k = step * kGemvStepK + k_of_lane();
+      uint4 x[kGroups];
+#pragma unroll
+      for (int g = 0; g < kGroups; ++g)
+        x[g] = x_live[g] ? Rows::operand(Rows::template load<true, true>(x_rows[g], k, len)) : make_uint4(0, 0, 0, 0);
+#pragma unroll
+      for (int t = 0; t < kTiles; ++t) {
+        uint4 w[kRowLoads];
+#pragma unroll
+        for (int j = 0; j < kRowLoads; ++j) w[j] = *slot(stage, u, t, j);
+#pragma unroll
+        for (int g = 0; g < kGroups; ++g) mma_step<T>(acc[t][g], w, x[g]);
+      }
+    }
+    issue(stage + kRingStages - 1);
+  }
+  async_copy_wait<0>();
+}
+
+template <int kTiles, int kMaxTokens>
+constexpr int kPartialFloats = kTiles * kGemvTileRows * ((kMaxTokens + kTokensPerOp - 1) / kTokensPerOp * kTokensPerOp);
+
 }  // namespace gemv_detail
 
-template <typename T, typename Out, GemvInput kInput, int kMaxTokens, int kTiles, bool kVec>
+template <typename T, typename Out, GemvInput kInput, int kMaxTokens, int kTiles, GemvLoads kLoads>
 __global__ void __launch_bounds__(kGemvMaxWaves* HS_WAVE_SIZE) gemv_kernel(GemvArgs<T, Out> a) {
   using namespace gemv_detail;
   constexpr int kGroups = (kMaxTokens + kTokensPerOp - 1) / kTokensPerOp;
   constexpr int kRows = kTiles * kGemvTileRows, kCols = kGroups * kTokensPerOp;
   constexpr int kU = kUnroll<kTiles, kGroups * (kInput == GemvInput::plain ? 1 : 2)>;
-  extern __shared__ float partial[];  // [waves][kRows][kCols]
+  constexpr bool kVec = kLoads != GemvLoads::elements;
+  extern __shared__ uint4 gemv_shared[];  // ring: [waves][kRingStages][kRingChunks][lanes], then partial sums
 
   const int wave = threadIdx.x / HS_WAVE_SIZE, waves = blockDim.x / HS_WAVE_SIZE;
   const int row0 = blockIdx.x * kRows;
@@ -251,10 +322,18 @@ __global__ void __launch_bounds__(kGemvMaxWaves* HS_WAVE_SIZE) gemv_kernel(GemvA
   const int steps = (a.k + kGemvStepK - 1) / kGemvStepK, per_wave = (steps + waves - 1) / waves;
   const int begin = min(steps, wave * per_wave), end = min(steps, begin + per_wave);
   const int full_end = min(end, a.k / kGemvStepK);  // steps before it lie wholly inside K
-  int s = begin;
-  for (; s + kU <= full_end; s += kU)
-    wave_steps<T, kInput, kTiles, kGroups, kVec, kU, false>(s, w_rows, x_rows, x_live, a.k, acc);
-  for (; s < end; ++s) wave_steps<T, kInput, kTiles, kGroups, kVec, 1, true>(s, w_rows, x_rows, x_live, a.k, acc);
+  float* partial = reinterpret_cast<float*>(gemv_shared);  // [waves][kRows][kCols]
+  if constexpr (kLoads == GemvLoads::ring) {
+    constexpr int kRingVecs = kRingStages * kRingChunks * HS_WAVE_SIZE;
+    wave_ring<T, kInput, kTiles, kGroups>(begin, end, w_rows, x_rows, x_live, a.k, gemv_shared + wave * kRingVecs,
+                                          acc);
+    partial = reinterpret_cast<float*>(gemv_shared + waves * kRingVecs);
+  } else {
+    int s = begin;
+    for (; s + kU <= full_end; s += kU)
+      wave_steps<T, kInput, kTiles, kGroups, kVec, kU, false>(s, w_rows, x_rows, x_live, a.k, acc);
+    for (; s < end; ++s) wave_steps<T, kInput, kTiles, kGroups, kVec, 1, true>(s, w_rows, x_rows, x_live, a.k, acc);
+  }
 
   float* mine = partial + wave * kRows * kCols;
 #pragma unroll
@@ -274,13 +353,28 @@ __global__ void __launch_bounds__(kGemvMaxWaves* HS_WAVE_SIZE) gemv_kernel(GemvA
   }
 }
 
-template <typename T, typename Out, GemvInput kInput, int kMaxTokens, int kTiles, bool kVec>
+// Dynamic shared memory of a launch: the ring (when used) and the partial sums.
+template <int kTiles, int kMaxTokens, GemvLoads kLoads>
+constexpr size_t gemv_shared_bytes(int waves) {
+  const size_t ring = kLoads == GemvLoads::ring ? sizeof(uint4) * kRingStages * kRingChunks * HS_WAVE_SIZE : 0;
+  return waves * (ring + sizeof(float) * gemv_detail::kPartialFloats<kTiles, kMaxTokens>);
+}
+
+template <typename T, typename Out, GemvInput kInput, int kMaxTokens, int kTiles, GemvLoads kLoads>
 void gemv_launch(const GemvArgs<T, Out>& args, int waves, hipStream_t stream) {
-  constexpr int kCols = (kMaxTokens + gemv_detail::kTokensPerOp - 1) / gemv_detail::kTokensPerOp *
-                        gemv_detail::kTokensPerOp;
-  const size_t shared = sizeof(float) * waves * kTiles * kGemvTileRows * kCols;
+  auto kernel = &gemv_kernel<T, Out, kInput, kMaxTokens, kTiles, kLoads>;
+  constexpr size_t kMaxShared = gemv_shared_bytes<kTiles, kMaxTokens, kLoads>(kGemvMaxWaves);
+  if constexpr (kMaxShared > 48 * 1024) {  // past the default: allowed once per device
+    int device = 0;
+    HS_GPU_CHECK(hipGetDevice(&device));
+    static std::array<std::once_flag, kMaxDevices> allowed;
+    std::call_once(allowed[device], [&] {
+      HS_GPU_CHECK(hipFuncSetAttribute(reinterpret_cast<const void*>(kernel),
+                                       hipFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kMaxShared)));
+    });
+  }
   const unsigned blocks = static_cast<unsigned>((args.n + kTiles * kGemvTileRows - 1) / (kTiles * kGemvTileRows));
-  gemv_kernel<T, Out, kInput, kMaxTokens, kTiles, kVec><<<blocks, waves * HS_WAVE_SIZE, shared, stream>>>(args);
+  kernel<<<blocks, waves * HS_WAVE_SIZE, gemv_shared_bytes<kTiles, kMaxTokens, kLoads>(waves), stream>>>(args);
   HS_GPU_CHECK_LAUNCH();
 }
 

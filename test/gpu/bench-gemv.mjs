@@ -4,7 +4,7 @@
 // weight (≥ 256 MB in all) so it streams from HBM, not from the 50 MB L2. GB/s = weight bytes / time, beside the
 // device-to-device copy bandwidth the torch peer measured in the same run (read + write).
 // Also: the MLP's down projection fused with SiLU (gpuGatedMatmul) against SiLU-and-mul + gpuMatmul, and, with
-// --sweep, every GEMV launch shape (rows per wave × waves per block) at T = 1, 8, 16.
+// --sweep, GEMV launch shapes (registers or ring, rows per wave × waves per block) at T = 1, 8, 16.
 // Usage: node test/gpu/bench-gemv.mjs [torch.json] [--sweep]   (HIPSERVE_ADDON picks the addon)
 import { readFileSync } from 'node:fs';
 
@@ -13,7 +13,9 @@ import { deviceTensors, loadAddon } from './bench-common.mjs';
 const SHAPES = [['qkv', 6144, 4096], ['o', 4096, 4096], ['gate_up', 28672, 4096], ['down', 4096, 14336],
   ['lm_head', 128256, 4096]];
 const TOKENS = [1, 2, 4, 8, 16];
-const SWEEP = [[16, 2], [16, 4], [16, 8], [16, 16], [32, 2], [32, 4], [32, 8]];
+const SWEEP = [['reg 16×8', false, 16, 8], ['reg 16×16', false, 16, 16], ['ring 16×4', true, 16, 4],
+  ['ring 16×6', true, 16, 6], ['ring 16×8', true, 16, 8], ['ring 16×12', true, 16, 12], ['ring 16×16', true, 16, 16],
+  ['ring 32×8', true, 32, 8]];
 const ROTATION_BYTES = 256 * 2 ** 20, CALLS = 24, REPLAYS = 5;
 
 const args = process.argv.slice(2);
@@ -79,7 +81,10 @@ const fusedRows = [];
   for (const t of TOKENS) {
     const x2 = tensor('bf16', [t, 2 * k], 0x3c), act = tensor('bf16', [t, k]), out = tensor('bf16', [t, n]);
     const w = (i) => ws[i % ws.length];
-    const fused = graphMicroseconds((i) => ops.gpuGatedMatmul(x2, 'silu', w(i), null, out, { path: 'gemv' }));
+    const gated = (options) => graphMicroseconds((i) => ops.gpuGatedMatmul(x2, 'silu', w(i), null, out, options));
+    const fused = gated({ path: 'gemv' });
+    const fused32x8 = gated({ path: 'gemv', gemvRowsPerWave: 32, gemvWaves: 8 });
+    const fused32x16 = gated({ path: 'gemv', gemvRowsPerWave: 32, gemvWaves: 16 });
     const unfusedBlas = graphMicroseconds((i) => {
       ops.gpuSiluAndMul(x2, act);
       ops.gpuMatmul(act, w(i), null, out, { path: 'blas' });
@@ -88,7 +93,8 @@ const fusedRows = [];
       ops.gpuSiluAndMul(x2, act);
       ops.gpuMatmul(act, w(i), null, out, { path: 'gemv' });
     });
-    const row = { T: t, 'gated gemv': fmt(n, k, fused), 'silu + gemv': fmt(n, k, unfusedGemv),
+    const row = { T: t, 'gated gemv': fmt(n, k, fused), 'gated 32×8': fmt(n, k, fused32x8),
+      'gated 32×16': fmt(n, k, fused32x16), 'silu + gemv': fmt(n, k, unfusedGemv),
       'silu + cuBLASLt': fmt(n, k, unfusedBlas) };
     const theirs = peer?.fused?.find((r) => r.t === t);
     if (theirs) row['torch silu·mul + matmul'] = fmt(n, k, theirs.us);
@@ -109,12 +115,12 @@ if (sweep) {
       const x = tensor('bf16', [t, k], 0x3c), out = tensor(outDtype, [t, n]);
       const time = (options) => graphMicroseconds((i) => ops.gpuMatmul(x, ws[i % ws.length], null, out, options));
       const entry = { shape: name, T: t, auto: time({ path: 'gemv' }).toFixed(1) };
-      for (const [rowsPerWave, waves] of SWEEP)
-        entry[`${rowsPerWave}×${waves}`] = time({ path: 'gemv', gemvRowsPerWave: rowsPerWave, gemvWaves: waves }).toFixed(1);
+      for (const [label, gemvRing, gemvRowsPerWave, gemvWaves] of SWEEP)
+        entry[label] = time({ path: 'gemv', gemvRing, gemvRowsPerWave, gemvWaves }).toFixed(1);
       sweepRows.push(entry);
     }
     for (const b of buffers.splice(0)) b.free();
   }
-  console.log('GEMV launch shapes, µs (rows per wave × waves per block)');
+  console.log('GEMV launch shapes, µs (weights through registers or the cp.async ring; rows per wave × waves per block)');
   console.table(sweepRows);
 }

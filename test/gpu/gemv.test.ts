@@ -65,16 +65,23 @@ describe.skipIf(noGpu)('gpuMatmul through the GEMV kernel', () => {
     expectClose(dtype, c.outF32, got, cpuMatmul(x, w, b, t, n, k));
   }
 
-  for (const c of cases)
-    it(`matches the CPU matmul: ${c.dtype} T ${c.t} N ${c.n} K ${c.k}${c.bias ? ' + bias' : ''} → ${c.outF32 ? 'f32' : c.dtype}`,
-      () => run(c, GEMV, c.t * 1000 + c.n + c.k));
+  // The automatic weight loads (the cp.async ring on NVIDIA), and bf16 again through registers.
+  for (const c of cases) {
+    const name = `${c.dtype} T ${c.t} N ${c.n} K ${c.k}${c.bias ? ' + bias' : ''} → ${c.outF32 ? 'f32' : c.dtype}`;
+    it(`matches the CPU matmul: ${name}`, () => run(c, GEMV, c.t * 1000 + c.n + c.k));
+    if (c.dtype === 'bf16' && c.k % 8 === 0)
+      it(`matches the CPU matmul through registers: ${name}`, () =>
+        run(c, { path: 'gemv', gemvRing: false }, c.t * 1000 + c.n + c.k));
+  }
 
-  // Every launch shape gives the same sums: 16 or 32 rows per wave, 1 to 16 waves splitting K.
-  for (const [rows, waves] of [[16, 1], [16, 3], [32, 2], [32, 16], [16, 16]] as const)
+  // Every launch shape gives the same sums: 16 or 32 rows per wave, 1 to 16 waves splitting K, ring or registers.
+  const ring = !noGpu && gpuAddon().gpu.vendor === 'cuda'; // the cp.async ring exists only on NVIDIA
+  for (const [rows, waves, viaRing] of [[16, 1, false], [16, 3, ring], [32, 2, false], [32, 16, ring], [16, 16, false],
+    [16, 8, ring], [32, 5, false]] as const)
     for (const t of [5, 16])
-      it(`launch shape ${rows} rows per wave × ${waves} waves, T ${t}`, () =>
+      it(`launch shape ${rows} rows per wave × ${waves} waves${viaRing ? ', ring' : ''}, T ${t}`, () =>
         run({ dtype: 'bf16', t, n: 100, k: 1000, bias: true, outF32: t === 5 },
-          { path: 'gemv', gemvRowsPerWave: rows, gemvWaves: waves }, 77 + t));
+          { path: 'gemv', gemvRowsPerWave: rows, gemvWaves: waves, gemvRing: viaRing }, 77 + t));
 
   it('takes T <= 8 automatically and gives the BLAS result', () => {
     const dtype = 'bf16', t = 4, n = 96, k = 512;
@@ -134,6 +141,9 @@ describe.skipIf(noGpu)('gpuMatmul through the GEMV kernel', () => {
     expect(() => ops.gpuMatmul(x, w, null, out, { path: 'gemv', gemvWaves: 17 })).toThrow(code('HS_INVALID_ARGUMENT'));
     const xOdd = pool.half(d, [t, 33], randomF32(t * 33, 17)), wOdd = pool.half(d, [n, 33], randomF32(n * 33, 18));
     expect(() => ops.gpuMatmul(xOdd, wOdd, null, out, { path: 'gemv', gemvRowsPerWave: 32 }))
+      .toThrow(code('HS_INVALID_ARGUMENT'));
+    expect(() => ops.gpuMatmul(xOdd, wOdd, null, out, { path: 'gemv', gemvRing: true })).toThrow(code('HS_INVALID_ARGUMENT'));
+    expect(() => ops.gpuMatmul(x, w, null, out, { path: 'gemv', gemvRing: 1 as unknown as boolean }))
       .toThrow(code('HS_INVALID_ARGUMENT'));
     // The good call still works after the rejected ones.
     ops.gpuMatmul(x, w, null, out, GEMV);

@@ -8,7 +8,8 @@
 
 namespace hipserve::bind {
 
-// options?: { path?: 'auto' | 'gemv' | 'blas', gemvRowsPerWave?: 16 | 32, gemvWaves?: 1..16 } at position i.
+// options?: { path?: 'auto' | 'gemv' | 'blas', gemvRowsPerWave?: 16 | 32, gemvWaves?: 1..16, gemvRing?: boolean }
+// at position i.
 static gpu::LinearOptions linear_options(Args& a, size_t i) {
   gpu::LinearOptions o;
   Napi::Value path = a.raw_field(i, "path");
@@ -20,6 +21,11 @@ static gpu::LinearOptions linear_options(Args& a, size_t i) {
   }
   o.gemv.rows_per_wave = static_cast<int>(a.number_field(i, "gemvRowsPerWave", 0));
   o.gemv.waves = static_cast<int>(a.number_field(i, "gemvWaves", 0));
+  Napi::Value ring = a.raw_field(i, "gemvRing");
+  if (!ring.IsUndefined()) {
+    if (!ring.IsBoolean()) throw_coded(a.env(), "HS_INVALID_ARGUMENT", "options.gemvRing: expected a boolean");
+    o.gemv.ring = ring.As<Napi::Boolean>().Value() ? 1 : -1;
+  }
   return o;
 }
 
