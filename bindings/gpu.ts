@@ -173,15 +173,16 @@ export interface GpuOps {
   gpuRotaryEmbedding(positions: DeviceTensorArg, q: DeviceTensorArg, k: DeviceTensorArg, cosSinCache: DeviceTensorArg,
     headSize: number, isNeox: boolean, cache?: KvCacheWriteArg, qkNorm?: QkNormArg): void;
   /**
-   * out [T, N] = x [T, K] · w [N, K]ᵀ (+ bias [N]); out in x's dtype or f32. T <= 8: the GEMV kernel
-   * (native/hip/gemv.h), else hipBLASLt/cuBLASLt (native/hip/linear.h).
+   * out [T, N] = x [T, K] · w [N, K]ᵀ (+ bias [N]); out in x's dtype or f32. T <= 8 with N·K <= 4096²: the GEMV
+   * kernel (native/hip/gemv.h), else hipBLASLt/cuBLASLt (the rule: native/hip/linear.h).
    */
   gpuMatmul(x: DeviceTensorArg, w: DeviceTensorArg, bias: DeviceTensorArg | null, out: DeviceTensorArg,
     options?: DeviceMatmulOptions): void;
   /**
    * The MLP's down projection fused with its activation: out [T, N] = act(x2[:, :I]) * x2[:, I:] · w [N, I]ᵀ
    * (+ bias) for x2 [T, 2I] (gate | up), act(gate) * up rounded to the dtype as gpuSiluAndMul/gpuGeluTanhAndMul
-   * store it. Any T: one GEMV kernel for small T, else the activation kernel into a temporary and the BLAS GEMM.
+   * store it. Any T. Automatic: the activation kernel into a temporary, then gpuMatmul's choice (faster than the
+   * fused kernel on an H200); path 'gemv': one fused GEMV kernel (T <= 16); 'blas': activation + the BLAS GEMM.
    */
   gpuGatedMatmul(x2: DeviceTensorArg, activation: 'silu' | 'gelu_tanh', w: DeviceTensorArg,
     bias: DeviceTensorArg | null, out: DeviceTensorArg, options?: DeviceMatmulOptions): void;
@@ -240,7 +241,7 @@ export interface DeviceMlaOptions {
 }
 
 /**
- * gpuMatmul/gpuGatedMatmul's options: path forces the GEMV (T <= 16) or the BLAS library instead of choosing by T;
+ * gpuMatmul/gpuGatedMatmul's options: path forces the GEMV (T <= 16) or the BLAS library instead of choosing;
  * gemvRowsPerWave (16 | 32) and gemvWaves (1-16 per block) fix the GEMV's launch shape (benchmarks; 0 or absent:
  * automatic).
  */

@@ -11,7 +11,8 @@
 // How (gemv_kernel.h): a block owns 16 or 32 weight rows; its waves split K, each streaming its rows with
 // 16-byte loads and multiplying them by the T token rows (read through the cache) on the matrix cores, with K
 // permuted inside each 32-wide step so that both operands come straight from those loads; the waves' partial
-// sums meet in shared memory. One kernel, no workspace, nothing blocks: capturable into a graph.
+// sums meet in shared memory. The weights stream through registers, or (NVIDIA) through a per-wave cp.async ring
+// in shared memory. One kernel, no workspace, nothing blocks: capturable into a graph.
 // Rows of 16-byte aligned starts and strides with K a multiple of 8 take 16-byte loads, others element loads.
 #pragma once
 #include "hip/activation.h"
@@ -22,8 +23,8 @@ namespace hipserve::gpu {
 
 constexpr int kGemvMaxTokens = 16;
 
-// Launch shape; 0 picks automatically (benchmarks sweep it). rows_per_wave: 16 or 32; waves: 1..16 per block;
-// ring: 1 streams the weights through a cp.async ring in shared memory (NVIDIA), -1 through registers.
+// Launch shape; 0 picks automatically (gemv.hip, from the H200 sweep). rows_per_wave: 16 or 32; waves: 1..16 per
+// block; ring: 1 streams the weights through a cp.async ring in shared memory (NVIDIA), -1 through registers.
 struct GemvConfig {
   int rows_per_wave = 0;
   int waves = 0;

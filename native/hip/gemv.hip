@@ -46,25 +46,25 @@ int64_t check_gemv(const TensorView& x, int64_t width_per_k, const TensorView& w
 
 int64_t div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Enough bytes in flight to cover the memory latency (PERF.md, gemv section): 16-byte aligned rows stream
-// through the cp.async ring where there is one (NVIDIA sm_80+), else through registers; blocks of 16 rows whose
-// waves split K, 512 lanes a block (256 with the ring, whose shared memory then bounds the blocks per SM), each
-// wave keeping at least 4 steps of K. (32-row tiles and other wave counts measured slower on an H200.)
-GemvPlan plan_gemv(int device, int64_t k, bool vec, const GemvConfig& config) {
+// The launch shape measured fastest on an H200 (PERF.md, gemv section): blocks of 16 rows whose waves split K;
+// up to 8 tokens the weights go through registers with 512 lanes a block, beyond (where the token rows' loads
+// take more registers) through the cp.async ring with 384 lanes a block; each wave keeps at least 4 steps of K.
+// 32-row tiles and other wave counts measured slower. Without the ring (AMD, older NVIDIA): registers.
+GemvPlan plan_gemv(int device, int64_t tokens, int64_t k, bool vec, const GemvConfig& config) {
 #if defined(HS_GPU_CUDA)
   const bool ring_available = vec;
 #else
   const bool ring_available = false;
 #endif
-  const bool ring = config.ring != 0 ? config.ring > 0 : ring_available;
+  const bool ring = config.ring != 0 ? config.ring > 0 : ring_available && tokens > 8;
   HS_CHECK(!ring || ring_available, invalid_argument,
            "gemv: the cp.async ring needs an NVIDIA GPU, 16-byte aligned rows and K a multiple of 8");
   const int tiles = config.rows_per_wave != 0 ? config.rows_per_wave / kGemvTileRows : 1;
   HS_CHECK(vec || tiles == 1, invalid_argument,
            "gemv: 32 rows per wave needs 16-byte aligned rows and K a multiple of 8");
-  const int64_t auto_waves = std::min<int64_t>((ring ? 256 : 512) / device_caps(device).wave_size,
+  const int64_t auto_waves = std::min<int64_t>((ring ? 384 : 512) / device_caps(device).wave_size,
                                                std::max<int64_t>(1, div_up(k, 4 * kGemvStepK)));
-  const int waves = config.waves != 0 ? config.waves : static_cast<int>(auto_waves);
+  const int waves = config.waves != 0 ? config.waves : static_cast<int>(std::max<int64_t>(1, auto_waves));
   const GemvLoads loads = !vec ? GemvLoads::elements : ring ? GemvLoads::ring : GemvLoads::registers;
   return GemvPlan{tiles, waves, loads};
 }
@@ -73,7 +73,7 @@ void run_gemv(GemvInput input, const TensorView& x, const TensorView& w, const T
               const TensorView& out, hipStream_t stream, const GemvConfig& config) {
   const int64_t k = check_gemv(x, input == GemvInput::plain ? 1 : 2, w, bias, out, config);
   const bool vec = k % 8 == 0 && rows_aligned(x, 16) && rows_aligned(w, 16);
-  const GemvPlan plan = plan_gemv(x.device_index, k, vec, config);
+  const GemvPlan plan = plan_gemv(x.device_index, x.size(0), k, vec, config);
   DeviceGuard guard(x.device_index);
   dispatch_half(x.dtype, [&](auto tag) {
     using T = decltype(tag);

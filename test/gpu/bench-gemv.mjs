@@ -82,7 +82,7 @@ const fusedRows = [];
     const x2 = tensor('bf16', [t, 2 * k], 0x3c), act = tensor('bf16', [t, k]), out = tensor('bf16', [t, n]);
     const w = (i) => ws[i % ws.length];
     const gated = (options) => graphMicroseconds((i) => ops.gpuGatedMatmul(x2, 'silu', w(i), null, out, options));
-    const fused = gated({ path: 'gemv' });
+    const fused = gated({ path: 'gemv' }), automatic = gated({});
     const fused32x8 = gated({ path: 'gemv', gemvRowsPerWave: 32, gemvWaves: 8 });
     const fused32x16 = gated({ path: 'gemv', gemvRowsPerWave: 32, gemvWaves: 16 });
     const unfusedBlas = graphMicroseconds((i) => {
@@ -93,8 +93,8 @@ const fusedRows = [];
       ops.gpuSiluAndMul(x2, act);
       ops.gpuMatmul(act, w(i), null, out, { path: 'gemv' });
     });
-    const row = { T: t, 'gated gemv': fmt(n, k, fused), 'gated 32×8': fmt(n, k, fused32x8),
-      'gated 32×16': fmt(n, k, fused32x16), 'silu + gemv': fmt(n, k, unfusedGemv),
+    const row = { T: t, 'gpuGatedMatmul auto': fmt(n, k, automatic), 'fused gemv': fmt(n, k, fused), 'fused 32×8': fmt(n, k, fused32x8),
+      'fused 32×16': fmt(n, k, fused32x16), 'silu + gemv': fmt(n, k, unfusedGemv),
       'silu + cuBLASLt': fmt(n, k, unfusedBlas) };
     const theirs = peer?.fused?.find((r) => r.t === t);
     if (theirs) row['torch silu·mul + matmul'] = fmt(n, k, theirs.us);
