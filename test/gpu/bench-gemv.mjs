@@ -93,8 +93,8 @@ const fusedRows = [];
       ops.gpuSiluAndMul(x2, act);
       ops.gpuMatmul(act, w(i), null, out, { path: 'gemv' });
     });
-    const row = { T: t, 'gpuGatedMatmul auto': fmt(n, k, automatic), 'fused gemv': fmt(n, k, fused), 'fused 32×8': fmt(n, k, fused32x8),
-      'fused 32×16': fmt(n, k, fused32x16), 'silu + gemv': fmt(n, k, unfusedGemv),
+    const row = { T: t, 'gpuGatedMatmul auto': fmt(n, k, automatic), 'fused gemv': fmt(n, k, fused),
+      'fused 32×8': fmt(n, k, fused32x8), 'fused 32×16': fmt(n, k, fused32x16), 'silu + gemv': fmt(n, k, unfusedGemv),
       'silu + cuBLASLt': fmt(n, k, unfusedBlas) };
     const theirs = peer?.fused?.find((r) => r.t === t);
     if (theirs) row['torch silu·mul + matmul'] = fmt(n, k, theirs.us);
