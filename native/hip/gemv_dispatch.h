@@ -7,14 +7,16 @@ namespace hipserve::gpu {
 
 template <typename T, typename Out, GemvInput kInput, int kMaxTokens>
 void gemv_dispatch_shape(const GemvArgs<T, Out>& args, const GemvPlan& plan, hipStream_t stream) {
+  const int waves = plan.waves;
   switch (plan.loads) {
-    case GemvLoads::elements: return gemv_launch<T, Out, kInput, kMaxTokens, 1, GemvLoads::elements>(args, plan.waves, stream);
+    case GemvLoads::elements:
+      return gemv_launch<T, Out, kInput, kMaxTokens, 1, GemvLoads::elements>(args, waves, stream);
     case GemvLoads::registers:
-      if (plan.tiles == 2) return gemv_launch<T, Out, kInput, kMaxTokens, 2, GemvLoads::registers>(args, plan.waves, stream);
-      return gemv_launch<T, Out, kInput, kMaxTokens, 1, GemvLoads::registers>(args, plan.waves, stream);
+      if (plan.tiles == 2) return gemv_launch<T, Out, kInput, kMaxTokens, 2, GemvLoads::registers>(args, waves, stream);
+      return gemv_launch<T, Out, kInput, kMaxTokens, 1, GemvLoads::registers>(args, waves, stream);
     case GemvLoads::ring:
-      if (plan.tiles == 2) return gemv_launch<T, Out, kInput, kMaxTokens, 2, GemvLoads::ring>(args, plan.waves, stream);
-      return gemv_launch<T, Out, kInput, kMaxTokens, 1, GemvLoads::ring>(args, plan.waves, stream);
+      if (plan.tiles == 2) return gemv_launch<T, Out, kInput, kMaxTokens, 2, GemvLoads::ring>(args, waves, stream);
+      return gemv_launch<T, Out, kInput, kMaxTokens, 1, GemvLoads::ring>(args, waves, stream);
   }
 }
 

@@ -26,7 +26,7 @@
 
 namespace hipserve::gpu {
 
-constexpr int kGemvStepK = 32;
+constexpr int kGemvStepK = mc::kStreamK;
 constexpr int kGemvTileRows = 16;
 constexpr int kGemvMaxWaves = 16;
 constexpr int kRingStages = 4;
@@ -68,41 +68,41 @@ namespace gemv_detail {
 
 __device__ __forceinline__ int lane() { return threadIdx.x % HS_WAVE_SIZE; }
 
+// The operands come as matrix_core.h's register-fed tiles (mc::stream_*): a lane's 16-byte loads are weight rows
+// mc::stream_line(j) and token row mc::stream_line(0) at k mc::stream_k() of a 32-wide step.
+constexpr int kRowLoads = mc::kStreamLines;  // weight rows a lane loads per 16-row tile
+__device__ __forceinline__ int row_of_load(int j) { return mc::stream_line(j); }
+__device__ __forceinline__ int k_of_lane() { return mc::stream_k(); }
+__device__ __forceinline__ int token_of_lane() { return mc::stream_line(0); }
+
 #if defined(HS_GPU_CUDA)
-// mma.sync m16n8k16, lane 4g + c: A rows g and g + 8, B column (token) g, each at logical k {2c, 2c+1, 2c+8,
-// 2c+9}: the lane's k 8c..8c+3 in the first operation, 8c+4..8c+7 in the second. C: rows g, g + 8 × tokens
-// 2c, 2c + 1.
-constexpr int kRowLoads = 2;     // weight rows a lane loads per tile
-constexpr int kTokensPerOp = 8;  // B columns of one operation
-__device__ __forceinline__ int row_of_load(int j) { return lane() / 4 + 8 * j; }
-__device__ __forceinline__ int k_of_lane() { return 8 * (lane() % 4); }
-__device__ __forceinline__ int token_of_lane() { return lane() / 4; }
+// One mma.sync m16n8k16 per 16 k: 8 tokens (B columns) per operation, C rows g, g + 8 × tokens 2c, 2c + 1 for
+// lane 4g + c (tokens 8-15 take a second group of operations).
+constexpr int kTokensPerOp = 8;
 __device__ __forceinline__ int accum_row(int i) { return lane() / 4 + 8 * (i / 2); }
 __device__ __forceinline__ int accum_token(int i) { return 2 * (lane() % 4) + i % 2; }
 
 template <typename T>
 __device__ __forceinline__ void mma_step(float (&c)[4], const uint4 (&w)[kRowLoads], const uint4& x) {
-  const uint32_t a0[4] = {w[0].x, w[1].x, w[0].y, w[1].y};
-  mc::mma_m16n8k16<T>(c, a0, x.x, x.y);
-  const uint32_t a1[4] = {w[0].z, w[1].z, w[0].w, w[1].w};
-  mc::mma_m16n8k16<T>(c, a1, x.z, x.w);
+  const uint4 columns[kRowLoads] = {x, make_uint4(0, 0, 0, 0)};  // B columns g (the token) and g + 8 (unused)
+#pragma unroll
+  for (int s = 0; s < mc::kStreamSteps; ++s) {
+    const mc::FragB b = mc::stream_frag_b(columns, s);
+    mc::mma_m16n8k16<T>(c, mc::stream_frag_a(w, s).r, b.r[0], b.r[1]);
+  }
 }
 #else
-// MFMA 16x16x16, lane l = 16q + r: A row r, B column (token) r, each at logical k 4q..4q+3: the lane's k
-// 8q..8q+3 in the first operation, 8q+4..8q+7 in the second. C: rows 4q..4q+3 × token r.
-constexpr int kRowLoads = 1;
+// MFMA 16x16x16: 16 tokens per operation, C rows 4q..4q+3 × token r for lane 16q + r.
 constexpr int kTokensPerOp = 16;
-__device__ __forceinline__ int row_of_load(int) { return lane() % 16; }
-__device__ __forceinline__ int k_of_lane() { return 8 * (lane() / 16); }
-__device__ __forceinline__ int token_of_lane() { return lane() % 16; }
 __device__ __forceinline__ int accum_row(int i) { return 4 * (lane() / 16) + i; }
 __device__ __forceinline__ int accum_token(int) { return lane() % 16; }
 
 template <typename T>
 __device__ __forceinline__ void mma_step(float (&c)[4], const uint4 (&w)[kRowLoads], const uint4& x) {
+  const uint4 columns[kRowLoads] = {x};
   mc::Accum acc{{c[0], c[1], c[2], c[3]}};
-  mc::mma<T>(acc, mc::FragA{make_uint2(w[0].x, w[0].y)}, mc::FragB{make_uint2(x.x, x.y)});
-  mc::mma<T>(acc, mc::FragA{make_uint2(w[0].z, w[0].w)}, mc::FragB{make_uint2(x.z, x.w)});
+#pragma unroll
+  for (int s = 0; s < mc::kStreamSteps; ++s) mc::mma<T>(acc, mc::stream_frag_a(w, s), mc::stream_frag_b(columns, s));
 #pragma unroll
   for (int i = 0; i < 4; ++i) c[i] = acc.x[i];
 }

@@ -286,6 +286,7 @@ export function hostGpuAddon(totalBytes = 2 ** 32): GpuAddon {
         write(out, o);
       });
     },
+    gpuGatedMatmul: () => bad('not emulated'),
   };
   const gpu: NativeGpu = {
     vendor: 'cuda',
