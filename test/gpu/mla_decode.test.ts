@@ -127,6 +127,8 @@ describe.skipIf(noGpu)('gpuMlaAttention', () => {
     expectMatch(deepseek('f16', { seqLens: [40, 2500], queryLens: [3, 9], numHeads: 128, blockSize: 64, seed: 8 }));
     expectMatch(deepseek('bf16', { seqLens: [40, 2500], queryLens: [3, 9], numPartitions: 9, seed: 9 }));
     expectMatch(deepseek('bf16', { seqLens: [33, 1], queryLens: [33, 1], latent: 32, rope: 8, numHeads: 4, seed: 10 }));
+    // The GPU reference model's widths (test/gpu/models): 8 heads, L = 128, R = 64, whole prompts.
+    expectMatch(deepseek('bf16', { seqLens: [70, 150, 5], queryLens: [70, 150, 5], latent: 128, rope: 64, numHeads: 8, seed: 13 }));
   });
 
   it('gives the same answer when maxSeqLen overstates the longest sequence (a captured step)', () => {

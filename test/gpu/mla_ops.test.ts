@@ -23,7 +23,8 @@ describe.skipIf(noGpu)('gpuMlaHeadGemm', () => {
 
   // [T, H, N, K]: decode and prefill token counts, DeepSeek's absorption (K = nope, N = L) and W_UV (K = L, N = v),
   // the tiny fixture's, and edges of the 64-wide tiles.
-  for (const [t, h, n, k] of [[1, 128, 512, 128], [5, 16, 128, 512], [130, 4, 32, 16], [64, 3, 16, 32], [65, 2, 72, 40]] as const)
+  for (const [t, h, n, k] of [[1, 128, 512, 128], [5, 16, 128, 512], [130, 4, 32, 16], [64, 3, 16, 32], [65, 2, 72, 40],
+    [70, 8, 128, 64], [70, 8, 64, 128]] as const)
     for (const dtype of HALF_DTYPES)
       it(`T=${t} H=${h} N=${n} K=${k} (${dtype}), x and out strided per token and head`, () => {
         const xPad = 8, outPad = 16;
@@ -124,6 +125,7 @@ describe.skipIf(noGpu)('gpuMlaRopeCache', () => {
   it('does the same with NeoX pairs, f16, and the tiny fixture widths', () => {
     check('f16', true, 4, 16, 8, 32);
     check('bf16', false, 3, 16, 8, 32);
+    check('bf16', false, 8, 64, 64, 128);
   });
 
   it('reports out-of-range positions and slots as HS_OUT_OF_BOUNDS', () => {
