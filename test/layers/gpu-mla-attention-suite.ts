@@ -52,12 +52,12 @@ function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Defines the tests (call inside a describe); `tolerance` bounds ‖gpu − cpu‖ / ‖cpu‖ of each step's output. */
-export function gpuMlaAttentionSuite(addon: () => GpuAddon, dtype: HalfDType, tolerance: number): void {
+export function gpuMlaAttentionSuite(addon: () => GpuAddon, dtype: HalfDType, tolerance: number, fixture = FIXTURE): void {
   const cpu = loadAddon().ops;
-  const config = hfToModelConfig(readJsonFile(path.join(FIXTURE, 'config.json')), 'config.json');
+  const config = hfToModelConfig(readJsonFile(path.join(fixture, 'config.json')), 'config.json');
   const dims = mlaDims(config);
   const hidden = config.hiddenSize, maxPos = config.maxPositionEmbeddings;
-  const stored = SafetensorsWeights.openFiles([path.join(FIXTURE, 'model.safetensors')]);
+  const stored = SafetensorsWeights.openFiles([path.join(fixture, 'model.safetensors')]);
   const weights = new MemoryWeights();
   for (const name of stored.names().filter((n) => n.startsWith(PREFIX))) {
     const w = stored.get(name);
