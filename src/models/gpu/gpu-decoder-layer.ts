@@ -1,5 +1,6 @@
 import type { DeviceTensor } from '../../../bindings/device-tensor.js';
 import type { DeviceTensorArg, GpuOps } from '../../../bindings/gpu.js';
+import type { DeviceWeights } from '../../layers/gpu/device-weights.js';
 import type { GpuLayerStep } from './gpu-layer-step.js';
 
 /** A block's attention on the device: x [T, H] → out [T, H], through the layer's own cache. */
@@ -30,6 +31,14 @@ export class GpuDecoderLayer {
     readonly attention: GpuAttention,
     readonly feedForward: GpuFeedForward,
   ) {}
+
+  /** Block i of a Hugging Face checkpoint: its input and post-attention RMSNorm weights around the given parts. */
+  static load(ops: GpuOps, weights: DeviceWeights, i: number, hiddenSize: number, eps: number, attention: GpuAttention,
+    feedForward: GpuFeedForward): GpuDecoderLayer {
+    const p = `model.layers.${i}`;
+    return new GpuDecoderLayer(ops, i, weights.get(`${p}.input_layernorm.weight`, [hiddenSize]),
+      weights.get(`${p}.post_attention_layernorm.weight`, [hiddenSize]), eps, attention, feedForward);
+  }
 
   forward(step: GpuLayerStep): void {
     const { hidden, residual, ffnIn } = step.views;

@@ -42,8 +42,7 @@ function deepseekParts(ops: GpuOps, weights: DeviceWeights, config: ModelConfig,
     const attention = new GpuMlaAttention(ops, weights, `${p}.self_attn`, config, dims, rotary, scratch);
     const feedForward = spec && i >= firstSparse ? feedForwards.moe(`${p}.mlp`, spec)
       : feedForwards.dense(`${p}.mlp`, h, config.intermediateSize, config.hiddenAct);
-    layers.push(new GpuDecoderLayer(ops, i, weights.get(`${p}.input_layernorm.weight`, [h]),
-      weights.get(`${p}.post_attention_layernorm.weight`, [h]), eps, attention, feedForward));
+    layers.push(GpuDecoderLayer.load(ops, weights, i, h, eps, attention, feedForward));
     attentions.push(attention);
     progress(i + 1);
   }

@@ -38,8 +38,7 @@ function llamaParts(ops: GpuOps, weights: DeviceWeights, config: ModelConfig, va
     const sparse = variant.moeLayerOf?.(i, weights.source) ?? null;
     const feedForward = sparse ? feedForwards.moe(`${p}.${sparse.name}`, sparse.spec)
       : feedForwards.dense(`${p}.mlp`, h, config.intermediateSize, config.hiddenAct, variant.mlpBias);
-    layers.push(new GpuDecoderLayer(ops, i, weights.get(`${p}.input_layernorm.weight`, [h]),
-      weights.get(`${p}.post_attention_layernorm.weight`, [h]), eps, attention, feedForward));
+    layers.push(GpuDecoderLayer.load(ops, weights, i, h, eps, attention, feedForward));
     attentions.push(attention);
     progress(i + 1);
   }
