@@ -7,25 +7,11 @@ import sys
 import torch
 import torch.nn.functional as F
 
+import bench_torch_common
+from bench_torch_common import warm_event_us
+
 D, L2_DEFEAT = 128, 256 * 2**20
-start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-
-
-def time_us(fn, iters):
-    for _ in range(3):
-        fn()
-    start.record()
-    for _ in range(iters):
-        fn()
-    stop.record()
-    torch.cuda.synchronize()
-    return start.elapsed_time(stop) * 1e3 / iters
-
-
-x = torch.empty(2**30, dtype=torch.uint8, device="cuda")
-y = torch.empty_like(x)
-copy_gbps = 2 * 2**30 / time_us(lambda: y.copy_(x), 20) / 1e3
-del x, y
+copy_gbps = bench_torch_common.copy_gbps()
 
 sdpa = {}
 for item in json.load(sys.stdin):
@@ -44,7 +30,7 @@ for item in json.load(sys.stdin):
         turn[0] += 1
         F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
 
-    sdpa[item["name"]] = time_us(call, 50)
+    sdpa[item["name"]] = warm_event_us(call, 50)
     del q, kvs
     torch.cuda.empty_cache()
 

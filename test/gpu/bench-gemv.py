@@ -9,6 +9,8 @@ import sys
 
 import torch
 
+from bench_torch_common import copy_gbps
+
 SHAPES = [("qkv", 6144, 4096), ("o", 4096, 4096), ("gate_up", 28672, 4096), ("down", 4096, 14336),
           ("lm_head", 128256, 4096)]
 TOKENS = [1, 2, 4, 8, 16]
@@ -78,19 +80,8 @@ for t in TOKENS:
     fused.append({"t": t, "us": graph_microseconds(call)})
 del ws
 
-src = torch.empty(2**30, dtype=torch.uint8, device="cuda")
-dst = torch.empty_like(src)
-# Eager: a captured copy becomes a copy-engine node, slower than the copy kernel (2770 vs ~4250 GB/s on an H200).
-for _ in range(3):
-    dst.copy_(src)
-start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-start.record()
-for _ in range(20):
-    dst.copy_(src)
-end.record()
-torch.cuda.synchronize()
-copy_us = start.elapsed_time(end) * 1e3 / 20
+# Eager (copy_gbps): a captured copy becomes a copy-engine node, slower than the copy kernel (2770 vs ~4250 GB/s).
 report = {"torch": f"torch {torch.__version__}, {torch.cuda.get_device_name()}" + (f"; {notes[0]}" if notes else ""),
-          "copyGBs": 2 * 2**30 / copy_us / 1e3, "results": results, "fused": fused}
+          "copyGBs": copy_gbps(), "results": results, "fused": fused}
 json.dump(report, open(sys.argv[1], "w"))
 print(report["torch"], f"copy {report['copyGBs']:.0f} GB/s")

@@ -6,6 +6,8 @@ import sys
 
 import torch
 
+from bench_torch_common import copy_gbps
+
 SHAPES = [("qkv", 6144, 4096), ("o", 4096, 4096), ("gate_up", 28672, 4096), ("down", 4096, 14336),
           ("lm_head", 128256, 4096)]
 TOKENS = [1, 8, 64, 256, 2048]
@@ -33,10 +35,7 @@ for name, n, k in SHAPES:
         results.append({"name": name, "t": t, "us": microseconds(lambda: torch.matmul(x, w.t(), out=out))})
     del w
 
-src = torch.empty(2**30, dtype=torch.uint8, device="cuda")
-dst = torch.empty_like(src)
-copy_us = microseconds(lambda: dst.copy_(src))
-report = {"torch": f"torch {torch.__version__}, {torch.cuda.get_device_name()}", "copyGBs": 2 * 2**30 / copy_us / 1e3,
+report = {"torch": f"torch {torch.__version__}, {torch.cuda.get_device_name()}", "copyGBs": copy_gbps(),
           "results": results}
 json.dump(report, open(sys.argv[1], "w"))
 print(report["torch"], f"copy {report['copyGBs']:.0f} GB/s")

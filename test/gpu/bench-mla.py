@@ -9,26 +9,12 @@ import sys
 import torch
 import torch.nn.functional as F
 
+import bench_torch_common
+from bench_torch_common import warm_event_us
+
 H, L, R, L2_DEFEAT = 128, 512, 64, 256 * 2**20
 W = L + R
-start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-
-
-def time_us(fn, iters):
-    for _ in range(3):
-        fn()
-    start.record()
-    for _ in range(iters):
-        fn()
-    stop.record()
-    torch.cuda.synchronize()
-    return start.elapsed_time(stop) * 1e3 / iters
-
-
-x = torch.empty(2**30, dtype=torch.uint8, device="cuda")
-y = torch.empty_like(x)
-copy_gbps = 2 * 2**30 / time_us(lambda: y.copy_(x), 20) / 1e3
-del x, y
+copy_gbps = bench_torch_common.copy_gbps()
 
 scale = 192**-0.5
 mla = {}
@@ -51,9 +37,9 @@ for item in json.load(sys.stdin):
         turn[0] += 1
         return F.scaled_dot_product_attention(q.unsqueeze(1), kv.unsqueeze(1), kv[:, :, R:].unsqueeze(1), scale=scale)
 
-    row = {"matmul": time_us(matmul, 20)}
+    row = {"matmul": warm_event_us(matmul, 20)}
     try:
-        row["sdpa"] = time_us(sdpa, 20)
+        row["sdpa"] = warm_event_us(sdpa, 20)
     except RuntimeError as e:  # no backend for the shape
         print(f"sdpa B={b} ctx={ctx}: {e}", file=sys.stderr)
     mla[f"B={b} ctx={ctx}"] = row

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from bench_torch_common import event_ms
+from bench_torch_common import copy_gbps, event_ms
 
 src, out_dir = sys.argv[1], sys.argv[2]
 other_dirs = sys.argv[3:]
@@ -33,13 +33,6 @@ def timed(fn, budget=None):
     torch.cuda.synchronize()
     once = max(event_time(fn, 1), 1e-6)
     return event_time(fn, int(min(400, max(10, budget / once))))
-
-
-def copy_bandwidth():
-    x = torch.empty(2**30, dtype=torch.uint8, device=dev)
-    y = torch.empty_like(x)
-    s = timed(lambda: y.copy_(x))
-    return 2 * x.numel() / s / 1e9  # read + write, GB/s
 
 
 def torch_moe(x, ids, weights, w13t, w2t, experts, inter, ones):
@@ -75,7 +68,7 @@ ours = json.load(open(os.path.join(src, "moe-hipserve.json")))
 rows = {(r["model"], r["tokens"]): r for r in ours["rows"]}
 others = [{(r["model"], r["tokens"]): r["autoUs"] for r in json.load(open(os.path.join(d, "moe-hipserve.json")))["rows"]}
           for d in other_dirs]
-copy_gbs = copy_bandwidth()
+copy_gbs = copy_gbps()
 result = {"device": torch.cuda.get_device_name(), "copyGBs": copy_gbs, "callOverheadUs": ours["callOverheadUs"],
           "rows": []}
 print(f"device: {result['device']}; device-to-device copy {copy_gbs:.0f} GB/s (read + write); "

@@ -20,6 +20,9 @@ import time
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from bench_torch_common import copy_gbps  # noqa: E402  (test/gpu, beside the other benches' peers)
+
 SMALL = dict(vocab_size=1024, hidden_size=512, intermediate_size=1024, num_hidden_layers=3,
              num_attention_heads=8, num_key_value_heads=2, max_position_embeddings=4096, rms_norm_eps=1e-5,
              bos_token_id=1, eos_token_id=2)
@@ -141,20 +144,6 @@ def build(name, model_type, extra, out_dir, seed, common, shard="20GB"):
     return model, config, path
 
 
-def copy_bandwidth():
-    x = torch.empty(2**30, dtype=torch.uint8, device="cuda")
-    y = torch.empty_like(x)
-    for _ in range(3):
-        y.copy_(x)
-    s, e = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    s.record()
-    for _ in range(20):
-        y.copy_(x)
-    e.record()
-    torch.cuda.synchronize()
-    return 2 * 2**30 / (s.elapsed_time(e) / 20) / 1e6  # GB/s, read + write
-
-
 def generate_rate(model, batch, prompt_len, new_tokens):
     ids = torch.randint(3, 1000, (batch, prompt_len), device="cuda")
     kw = dict(do_sample=False, pad_token_id=0, eos_token_id=None)
@@ -183,7 +172,7 @@ def main(out_dir, big, big_moe):
         summary["models"][name] = path
         del model
     if big:
-        summary["copy_gbps"] = copy_bandwidth()
+        summary["copy_gbps"] = copy_gbps()
         for seed, (name, (model_type, extra)) in enumerate(BIG.items()):
             model, config, path = build(name, model_type, extra, out_dir, 200 + seed, {})
             if name.startswith("qwen3"):
@@ -195,7 +184,7 @@ def main(out_dir, big, big_moe):
             del model
             torch.cuda.empty_cache()
     if big_moe:
-        summary.setdefault("copy_gbps", copy_bandwidth())
+        summary.setdefault("copy_gbps", copy_gbps())
         for name, (model_type, extra) in BIG_MOE.items():
             # 61 GB: the GPU machine's disk has ~64 GB free, its RAM-backed /dev/shm 128 GB; shards of 5 GB keep the
             # host copy save_pretrained makes small.
