@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { Tensor } from '../../bindings/tensor.js';
-import { randomF32, rng } from '../helpers/random.js';
+import { randomF32 } from '../helpers/random.js';
 import { cpu, DevicePool, downloadHalf, gpuAddon, HALF_DTYPES, halfViolation, noGpu, relativeError, roundHalf, type HalfDType } from './helpers/gpu.js';
+import { scatteredBlocks } from './helpers/scattered-blocks.js';
 
 /** A batch over a paged latent cache: queryLens[b] query tokens (the last of seqLens[b]) per sequence. */
 interface MlaSpec {
@@ -34,17 +35,7 @@ interface MlaBatch {
 function makeBatch(s: MlaSpec): MlaBatch {
   const width = s.rope + s.latent;
   const queryLens = s.queryLens ?? s.seqLens.map(() => 1);
-  const blocksOf = s.seqLens.map((n) => Math.ceil(n / s.blockSize));
-  const numBlocks = blocksOf.reduce((a, b) => a + b, 0) + 2;
-  const maxBlocks = s.maxBlocks ?? Math.max(...blocksOf) + 1;
-  const r = rng(s.seed);
-  const free = Array.from({ length: numBlocks }, (_, i) => i);
-  for (let i = free.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [free[i], free[j]] = [free[j]!, free[i]!];
-  }
-  const blockTables = new Int32Array(s.seqLens.length * maxBlocks).fill(-1);
-  blocksOf.forEach((n, b) => blockTables.set(free.splice(0, n), b * maxBlocks));
+  const { numBlocks, maxBlocks, blockTables } = scatteredBlocks(s.seqLens, s.blockSize, s.seed, s.maxBlocks);
   const queryStartLoc = [0];
   for (const n of queryLens) queryStartLoc.push(queryStartLoc.at(-1)! + n);
   const numTokens = queryStartLoc.at(-1)!;

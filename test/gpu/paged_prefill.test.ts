@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { Tensor } from '../../bindings/tensor.js';
-import { randomF32, rng } from '../helpers/random.js';
+import { randomF32 } from '../helpers/random.js';
 import { cpu, DevicePool, downloadHalf, gpuAddon, HALF_DTYPES, halfViolation, noGpu, relativeError, roundHalf, type HalfDType } from './helpers/gpu.js';
+import { scatteredBlocks } from './helpers/scattered-blocks.js';
 
 /** A mixed batch: sequence b has queryLens[b] query tokens, the last of its seqLens[b] tokens of context. */
 interface PrefillSpec {
@@ -35,17 +36,7 @@ interface PrefillBatch {
 }
 
 function makeBatch(s: PrefillSpec): PrefillBatch {
-  const blocksOf = s.seqLens.map((n) => Math.ceil(n / s.blockSize));
-  const numBlocks = blocksOf.reduce((a, b) => a + b, 0) + 2;
-  const maxBlocks = Math.max(...blocksOf) + 1;
-  const r = rng(s.seed);
-  const free = Array.from({ length: numBlocks }, (_, i) => i);
-  for (let i = free.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [free[i], free[j]] = [free[j]!, free[i]!];
-  }
-  const blockTables = new Int32Array(s.seqLens.length * maxBlocks).fill(-1);
-  blocksOf.forEach((n, b) => blockTables.set(free.splice(0, n), b * maxBlocks));
+  const { numBlocks, maxBlocks, blockTables } = scatteredBlocks(s.seqLens, s.blockSize, s.seed);
   const queryStartLoc = new Int32Array(s.queryLens.length + 1);
   s.queryLens.forEach((n, b) => (queryStartLoc[b + 1] = queryStartLoc[b]! + n));
   const numTokens = queryStartLoc[s.queryLens.length]!;

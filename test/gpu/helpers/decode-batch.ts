@@ -4,8 +4,9 @@
  * rounded to the half type, so the GPU and the CPU reference see the same numbers.
  */
 import { Tensor } from '../../../bindings/tensor.js';
-import { randomF32, rng } from '../../helpers/random.js';
+import { randomF32 } from '../../helpers/random.js';
 import { cpu, roundHalf, type HalfDType } from './gpu.js';
+import { scatteredBlocks } from './scattered-blocks.js';
 
 export interface DecodeSpec {
   dtype: HalfDType;
@@ -29,17 +30,7 @@ export interface DecodeBatch {
 }
 
 export function makeDecodeBatch(s: DecodeSpec): DecodeBatch {
-  const blocksOf = s.seqLens.map((n) => Math.ceil(n / s.blockSize));
-  const numBlocks = blocksOf.reduce((a, b) => a + b, 0) + 2;
-  const maxBlocks = s.maxBlocks ?? Math.max(...blocksOf) + 1;
-  const r = rng(s.seed);
-  const free = Array.from({ length: numBlocks }, (_, i) => i);
-  for (let i = free.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [free[i], free[j]] = [free[j]!, free[i]!];
-  }
-  const blockTables = new Int32Array(s.seqLens.length * maxBlocks).fill(-1);
-  blocksOf.forEach((n, b) => blockTables.set(free.splice(0, n), b * maxBlocks));
+  const { numBlocks, maxBlocks, blockTables } = scatteredBlocks(s.seqLens, s.blockSize, s.seed, s.maxBlocks);
   const cacheShape = [numBlocks, s.blockSize, s.numKvHeads, s.headSize];
   const cacheSize = numBlocks * s.blockSize * s.numKvHeads * s.headSize;
   return {
