@@ -2,8 +2,12 @@
 #define HS_GPU_BLASLT 1
 #include "runtime/blas.h"
 #include "runtime/blas_library.h"
+#include "runtime/blas_tuning.h"
 
 #include <array>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -20,6 +24,19 @@ namespace {
 using blaslt::library;
 
 constexpr uint64_t kWorkspaceBytes = uint64_t{32} << 20;
+// Decode-sized problems (up to this many tokens) time the heuristic's first kTunedCandidates algorithms on their
+// first call outside a capture; HIPSERVE_BLAS_TUNE=0 keeps the heuristic's first choice everywhere.
+constexpr int64_t kTunedMaxTokens = 256;
+constexpr int kTunedCandidates = 8;
+constexpr int kTunedReps = 4;
+
+bool tuning_enabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("HIPSERVE_BLAS_TUNE");
+    return v == nullptr || std::strcmp(v, "0") != 0;
+  }();
+  return enabled;
+}
 
 [[noreturn]] void throw_blas_error(blaslt::Status status, const char* call) {
   std::ostringstream os;
@@ -141,7 +158,11 @@ void describe(Problem& p, const TensorView& x, const TensorView& w, const Tensor
   HS_BLAS_CHECK(lib.matrix_layout_create(p.d.out(), blas_type(out.dtype), n, tokens, out.stride(0)));
 }
 
-blaslt::MatmulAlgo choose_algo(BlasContext& ctx, const PlanKey& key, const Problem& p) {
+// The algorithm for a problem: the heuristic's first choice, or for a decode-sized problem outside a capture the
+// fastest of its first kTunedCandidates on this call's operands (run(algo) enqueues the call with it). Kept per
+// key, except a first choice made during a capture, so that an eager call can still time the candidates.
+blaslt::MatmulAlgo choose_algo(BlasContext& ctx, const PlanKey& key, const Problem& p, hipStream_t stream,
+                               const std::function<blaslt::Status(const blaslt::MatmulAlgo&)>& run) {
   std::lock_guard<std::mutex> lock(ctx.mu);
   if (auto it = ctx.algos.find(key); it != ctx.algos.end()) return it->second;
   Preference pref;
@@ -153,10 +174,14 @@ blaslt::MatmulAlgo choose_algo(BlasContext& ctx, const PlanKey& key, const Probl
     set_preference(pref.get(), blaslt::kPrefMinAlignmentC, key.out_align);
     set_preference(pref.get(), blaslt::kPrefMinAlignmentD, key.out_align);
   }
-  blaslt::HeuristicResult result{};
+  hipStreamCaptureStatus capture = hipStreamCaptureStatusNone;
+  HS_GPU_CHECK(hipStreamIsCapturing(stream, &capture));
+  const bool tune = tuning_enabled() && key.tokens <= kTunedMaxTokens && capture == hipStreamCaptureStatusNone;
+  std::array<blaslt::HeuristicResult, kTunedCandidates> results{};
   int found = 0;
   const blaslt::Status status = library().matmul_algo_get_heuristic(
-      ctx.handle, p.op.get(), p.a.get(), p.b.get(), p.d.get(), p.d.get(), pref.get(), 1, &result, &found);
+      ctx.handle, p.op.get(), p.a.get(), p.b.get(), p.d.get(), p.d.get(), pref.get(), tune ? kTunedCandidates : 1,
+      results.data(), &found);
   HS_CHECK(status == blaslt::kStatusNotSupported || status == blaslt::kStatusSuccess, device_error,
            "matmul: the BLAS heuristic failed with status " << static_cast<int>(status));
   HS_CHECK(status == blaslt::kStatusSuccess && found > 0, unsupported,
@@ -164,8 +189,17 @@ blaslt::MatmulAlgo choose_algo(BlasContext& ctx, const PlanKey& key, const Probl
                << " with row strides x " << key.x_ld << ", w " << key.w_ld << ", out " << key.out_ld
                << " and alignments x " << key.x_align << ", w " << key.w_align << ", out " << key.out_align
                << " bytes (16-byte aligned rows always work)");
-  ctx.algos.emplace(key, result.algo);
-  return result.algo;
+  if (capture != hipStreamCaptureStatusNone) return results[0].algo;
+  int chosen = 0;
+  if (tune && found > 1) {
+    chosen = fastest_candidate(
+        found, kTunedReps,
+        [&](int i) { return results[i].state == blaslt::kStatusSuccess && run(results[i].algo) == blaslt::kStatusSuccess; },
+        stream);
+    HS_CHECK(chosen >= 0, device_error, "matmul: none of the BLAS heuristic's " << found << " algorithms ran");
+  }
+  ctx.algos.emplace(key, results[chosen].algo);
+  return results[chosen].algo;
 }
 
 void check_matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& out) {
@@ -218,11 +252,12 @@ void matmul(const TensorView& x, const TensorView& w, const TensorView* bias, co
                     w.stride(0),    out.stride(0),    x.dtype,          out.dtype,
                     bias != nullptr, alignment(x.data), alignment(w.data), alignment(out.data),
                     bias != nullptr ? alignment(bias->data) : 256u};
-  const blaslt::MatmulAlgo algo = choose_algo(ctx, key, p);
   const float alpha = 1.0f, beta = 0.0f;
-  HS_BLAS_CHECK(library().matmul(ctx.handle, p.op.get(), &alpha, w.data, p.a.get(), x.data, p.b.get(), &beta,
-                                 out.data, p.d.get(), out.data, p.d.get(), &algo, ctx.workspace, kWorkspaceBytes,
-                                 stream));
+  auto run = [&](const blaslt::MatmulAlgo& algo) {
+    return library().matmul(ctx.handle, p.op.get(), &alpha, w.data, p.a.get(), x.data, p.b.get(), &beta, out.data,
+                            p.d.get(), out.data, p.d.get(), &algo, ctx.workspace, kWorkspaceBytes, stream);
+  };
+  HS_BLAS_CHECK(run(choose_algo(ctx, key, p, stream, run)));
 }
 
 }  // namespace hipserve::gpu
