@@ -19,6 +19,7 @@
 #include "hip/mla_decode.h"
 #include "hip/paged_decode_async_copy.h"
 #include "hip/reduce.h"
+#include "hip/varlen_sequence.h"
 #include "platform/arch.h"
 #include "platform/gpu_check.h"
 #include "runtime/kernel_faults.h"
@@ -59,29 +60,6 @@ struct MlaSmem {
 
 #if defined(HS_GPU_DEVICE_CODE)
 
-// Sequence b's slice of the batch, or ok = false (and a fault when `report`) when its metadata is out of range.
-struct MlaSeq {
-  int q_begin, query_len, seq_len;
-  bool ok;
-};
-
-template <typename T>
-__device__ __forceinline__ MlaSeq mla_sequence(const MlaAttentionArgs<T>& a, int b, bool report) {
-  const int q0 = a.query_start_loc[b], q1 = a.query_start_loc[b + 1];
-  const bool starts_ok = q0 >= 0 && q1 >= q0 && q1 <= a.num_tokens && q1 - q0 <= a.max_query_len &&
-                         (b > 0 || q0 == 0) && (b + 1 < a.num_seqs || q1 == a.num_tokens);
-  if (!starts_ok) {
-    if (report) raise_kernel_fault(a.fault, kFaultQueryStart);
-    return {0, 0, 0, false};
-  }
-  const int seq_len = a.seq_lens[b];
-  if (seq_len < q1 - q0 || seq_len > a.max_seq_len) {
-    if (report) raise_kernel_fault(a.fault, kFaultSeqLen);
-    return {0, 0, 0, false};
-  }
-  return {q0, q1 - q0, seq_len, true};
-}
-
 // Keys per partition for a sequence of `keys` keys: spread evenly, whole tiles, at least kMlaMinPartition.
 __device__ __forceinline__ int mla_partition_size(int keys, int num_partitions) {
   const int per = (keys + num_partitions - 1) / num_partitions;
@@ -106,7 +84,7 @@ __global__ __launch_bounds__(kMlaThreads, 1) void mla_attention_kernel(MlaAttent
 
   const int b = blockIdx.y, part = blockIdx.z;
   const int row0 = blockIdx.x * kMlaRows;
-  const MlaSeq seq = mla_sequence(a, b, row0 == 0 && part == 0 && threadIdx.x == 0);
+  const VarlenSeq seq = varlen_sequence(a, b, row0 == 0 && part == 0 && threadIdx.x == 0);
   const int H = a.num_heads, num_rows = seq.query_len * H;
   if (!seq.ok || row0 >= num_rows) return;
   const int first_pos = seq.seq_len - seq.query_len;
@@ -297,7 +275,7 @@ __global__ void mla_combine_kernel(MlaAttentionArgs<T> a) {
   __shared__ float scratch[kMaxWavesPerBlock];
   extern __shared__ float weight[];  // [num_partitions]
   const int b = blockIdx.y, row = blockIdx.x;
-  const MlaSeq seq = mla_sequence(a, b, false);
+  const VarlenSeq seq = varlen_sequence(a, b, false);
   const int H = a.num_heads;
   if (!seq.ok || row >= seq.query_len * H) return;
   const int pos = seq.seq_len - seq.query_len + row / H;

@@ -17,6 +17,7 @@
 #include "hip/matrix_core.h"
 #include "hip/paged_prefill.h"
 #include "hip/reduce.h"
+#include "hip/varlen_sequence.h"
 #include "platform/arch.h"
 #include "platform/gpu_check.h"
 #include "runtime/kernel_faults.h"
@@ -38,30 +39,6 @@ struct PrefillTile {
   static constexpr size_t kSharedBytes = (kP + kPrefillWaves * mc::kDim * kLdP) * sizeof(uint16_t);
   static_assert(kSharedBytes + kKeys <= 64 * 1024, "a block must fit CDNA's 64 KiB");
 };
-
-// Sequence b's slice of the batch, or ok = false (and a fault) when its metadata is out of range.
-struct PrefillSeq {
-  int q_begin, query_len, seq_len;
-  bool ok;
-};
-
-template <typename T>
-__device__ __forceinline__ PrefillSeq prefill_sequence(const PrefillAttentionArgs<T>& a, int b, bool report) {
-  const int q0 = a.query_start_loc[b], q1 = a.query_start_loc[b + 1];
-  const bool starts_ok = q0 >= 0 && q1 >= q0 && q1 <= a.num_tokens && q1 - q0 <= a.max_query_len &&
-                         (b > 0 || q0 == 0) && (b + 1 < a.num_seqs || q1 == a.num_tokens);
-  if (!starts_ok) {
-    if (report) raise_kernel_fault(a.fault, kFaultQueryStart);
-    return {0, 0, 0, false};
-  }
-  // seq_len <= max_seq_len <= block_size × block-table columns (checked by the entry) bounds the blocks read.
-  const int seq_len = a.seq_lens[b];
-  if (seq_len < q1 - q0 || seq_len > a.max_seq_len) {
-    if (report) raise_kernel_fault(a.fault, kFaultSeqLen);
-    return {0, 0, 0, false};
-  }
-  return {q0, q1 - q0, seq_len, true};
-}
 
 // One tile of keys on its way from the paged cache to shared memory, held in registers so that the next tile's
 // loads fly while this one is computed. Thread t carries key t % kKeys of the tile and its 16-byte chunks
@@ -134,7 +111,7 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
   const int group = a.num_heads / a.num_kv_heads;
   const int kv_head = blockIdx.y, b = blockIdx.z;
   const int row0 = (gridDim.x - 1 - blockIdx.x) * kPrefillRows;  // the longest tiles (latest rows) start first
-  const PrefillSeq seq = prefill_sequence(a, b, row0 == 0 && kv_head == 0 && threadIdx.x == 0);
+  const VarlenSeq seq = varlen_sequence(a, b, row0 == 0 && kv_head == 0 && threadIdx.x == 0);
   const int num_rows = seq.query_len * group;
   if (!seq.ok || row0 >= num_rows) return;
 

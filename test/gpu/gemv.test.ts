@@ -1,40 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { DeviceMatmulOptions, DeviceTensorArg } from '../../bindings/gpu.js';
-import { Tensor } from '../../bindings/tensor.js';
 import { maxViolation, randomF32 } from '../helpers/random.js';
+import { DevicePool, downloadHalf, gpuAddon, HALF_DTYPES, noGpu, roundHalf } from './helpers/gpu.js';
 import {
-  cpu, DevicePool, downloadHalf, gpuAddon, HALF_DTYPES, halfViolation, noGpu, relativeError, roundHalf,
-  type HalfDType,
-} from './helpers/gpu.js';
-
-/** The CPU matmul (f32 in, f32 out) on the half-rounded inputs the GPU got. */
-function cpuMatmul(x: Float32Array, w: Float32Array, bias: Float32Array | null, t: number, n: number, k: number) {
-  const out = Tensor.f32([t, n]);
-  cpu.matmul(Tensor.f32([t, k], x), Tensor.f32([n, k], w), bias ? Tensor.f32([n], bias) : null, out);
-  return out.data;
-}
-
-function expectClose(dtype: HalfDType, outF32: boolean, got: Float32Array, want: Float32Array) {
-  if (outF32) {
-    expect(maxViolation(got, want, 1e-4, 1e-4)).toBeLessThanOrEqual(1);
-  } else {
-    // f32 sums in another order may straddle a rounding boundary: atol covers that difference.
-    expect(halfViolation(dtype, got, want, 1e-3)).toBeLessThanOrEqual(1);
-    expect(relativeError(got, want)).toBeLessThan(dtype === 'bf16' ? 5e-3 : 1e-3);
-  }
-}
+  checkStridedInput, checkStridedOutput, cpuMatmul, expectMatmulClose, type MatmulCase,
+} from './helpers/matmul-checks.js';
 
 const GEMV: DeviceMatmulOptions = { path: 'gemv' };
 
-interface Case {
-  dtype: HalfDType;
-  t: number;
-  n: number;
-  k: number;
-  bias: boolean;
-  outF32: boolean;
-}
+type Case = MatmulCase;
 
 // [N, K]: K a multiple of the 32-wide step; odd N with K a multiple of 8 but not of 32 (16-byte loads, the last
 // step partly past K); K not a multiple of 8 (element loads); several waves per row block with a tail.
@@ -62,7 +37,7 @@ describe.skipIf(noGpu)('gpuMatmul through the GEMV kernel', () => {
     const db = b === null ? null : c.outF32 ? pool.f32([n], b) : pool.half(dtype, [n], b);
     gpuAddon().ops.gpuMatmul(pool.half(dtype, [t, k], x), pool.half(dtype, [n, k], w), db, out, options);
     const got = c.outF32 ? out.download(new Float32Array(t * n)) : downloadHalf(dtype, out);
-    expectClose(dtype, c.outF32, got, cpuMatmul(x, w, b, t, n, k));
+    expectMatmulClose(dtype, c.outF32, got, cpuMatmul(x, w, b, t, n, k));
   }
 
   // The automatic weight loads (the cp.async ring on NVIDIA), and bf16 again through registers.
@@ -95,29 +70,10 @@ describe.skipIf(noGpu)('gpuMatmul through the GEMV kernel', () => {
   });
 
   for (const [first, label] of [[64, '16-byte aligned (vector loads)'], [3, 'at an odd offset (element loads)']] as const)
-    it(`reads x as a strided column slice ${label}`, () => {
-      const dtype = 'f16', t = 7, n = 48, k = 128, wide = 264;
-      const all = roundHalf(dtype, randomF32(t * wide, 7));
-      const x = Float32Array.from({ length: t * k }, (_, j) => all[Math.floor(j / k) * wide + first + (j % k)]!);
-      const w = roundHalf(dtype, randomF32(n * k, 8, 1 / Math.sqrt(k)));
-      const dwide = pool.half(dtype, [t, wide], all);
-      const xSlice: DeviceTensorArg = { data: dwide.data, dtype, shape: [t, k], strides: [wide, 1], byteOffset: first * 2 };
-      const out = pool.poisoned(dtype, [t, n]);
-      gpuAddon().ops.gpuMatmul(xSlice, pool.half(dtype, [n, k], w), null, out, GEMV);
-      expectClose(dtype, false, downloadHalf(dtype, out), cpuMatmul(x, w, null, t, n, k));
-    });
+    it(`reads x as a strided column slice ${label}`, () => checkStridedInput(pool, 'f16', 7, 48, 128, 264, first, GEMV));
 
-  it('writes out rows with a stride (a column slice of a wider f32 output)', () => {
-    const dtype = 'bf16', t = 3, n = 24, k = 40, wide = 64;
-    const x = roundHalf(dtype, randomF32(t * k, 9)), w = roundHalf(dtype, randomF32(n * k, 10, 0.2));
-    const dout = pool.poisoned('f32', [t, wide]);
-    const outSlice: DeviceTensorArg = { data: dout.data, dtype: 'f32', shape: [t, n], strides: [wide, 1] };
-    gpuAddon().ops.gpuMatmul(pool.half(dtype, [t, k], x), pool.half(dtype, [n, k], w), null, outSlice, GEMV);
-    const all = dout.download(new Float32Array(t * wide));
-    const got = Float32Array.from({ length: t * n }, (_, j) => all[Math.floor(j / n) * wide + (j % n)]!);
-    expectClose(dtype, true, got, cpuMatmul(x, w, null, t, n, k));
-    expect(all.slice(n, wide).every(Number.isNaN)).toBe(true); // the columns past N are left alone
-  });
+  it('writes out rows with a stride (a column slice of a wider f32 output)', () =>
+    checkStridedOutput(pool, 'bf16', 3, 24, 40, 64, GEMV));
 
   it('rejects bad arguments with coded errors', () => {
     const { ops } = gpuAddon(), d = 'bf16', t = 4, n = 16, k = 32;
@@ -178,7 +134,7 @@ describe.skipIf(noGpu)('gpuGatedMatmul (activation fused into the down projectio
             const actOut = pool.poisoned(dtype, [t, inter]);
             ops[unfused[act]](x2, actOut);
             const want = cpuMatmul(downloadHalf(dtype, actOut), w, b, t, n, inter);
-            expectClose(dtype, outF32, outF32 ? out.download(new Float32Array(t * n)) : downloadHalf(dtype, out), want);
+            expectMatmulClose(dtype, outF32, outF32 ? out.download(new Float32Array(t * n)) : downloadHalf(dtype, out), want);
           });
         }
 

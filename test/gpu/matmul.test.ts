@@ -1,32 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { DeviceTensorArg } from '../../bindings/gpu.js';
-import { Tensor } from '../../bindings/tensor.js';
-import { maxViolation, randomF32 } from '../helpers/random.js';
+import { randomF32 } from '../helpers/random.js';
 import {
-  cpu, DevicePool, downloadHalf, gpuAddon, HALF_DTYPES, halfRtol, halfViolation, noGpu, relativeError, roundHalf,
+  DevicePool, downloadHalf, gpuAddon, HALF_DTYPES, halfRtol, noGpu, relativeError, roundHalf,
   type HalfDType,
 } from './helpers/gpu.js';
-
-/** The CPU matmul (f32 in, f32 out) on the half-rounded inputs the GPU got. */
-function cpuMatmul(x: Float32Array, w: Float32Array, bias: Float32Array | null, t: number, n: number, k: number) {
-  const out = Tensor.f32([t, n]);
-  cpu.matmul(Tensor.f32([t, k], x), Tensor.f32([n, k], w), bias ? Tensor.f32([n], bias) : null, out);
-  return out.data;
-}
-
-interface Case {
-  dtype: HalfDType;
-  t: number;
-  n: number;
-  k: number;
-  bias: boolean;
-  outF32: boolean;
-}
+import {
+  checkStridedInput, checkStridedOutput, cpuMatmul, expectMatmulClose, type MatmulCase,
+} from './helpers/matmul-checks.js';
 
 // [N, K]: multiples of 8 (16-byte rows, the tensor-core path) and odd ones (2-byte aligned rows).
 const aligned = [[256, 512], [40, 72]] as const, odd = [[33, 64], [64, 33], [17, 31]] as const;
-const cases: Case[] = [];
+const cases: MatmulCase[] = [];
 let i = 0;
 for (const dtype of HALF_DTYPES)
   for (const t of [1, 3, 16, 17, 128, 1000])
@@ -42,16 +28,6 @@ const BLAS = { path: 'blas' } as const;
 describe.skipIf(noGpu)('gpuMatmul (cuBLASLt / hipBLASLt)', () => {
   const pool = new DevicePool();
   afterEach(() => pool.dispose());
-
-  function check(dtype: HalfDType, outF32: boolean, got: Float32Array, want: Float32Array) {
-    if (outF32) {
-      expect(maxViolation(got, want, 1e-4, 1e-4)).toBeLessThanOrEqual(1);
-    } else {
-      // f32 sums in another order may straddle a rounding boundary: atol covers that difference.
-      expect(halfViolation(dtype, got, want, 1e-3)).toBeLessThanOrEqual(1);
-      expect(relativeError(got, want)).toBeLessThan(dtype === 'bf16' ? 5e-3 : 1e-3);
-    }
-  }
 
   // Some of cuBLASLt's kernels round the product to the half type before the epilogue adds the bias (seen on an
   // H200 for bf16 T 128 N 33 K 64 + bias): two roundings, half a unit of the product's magnitude and half a unit
@@ -81,32 +57,14 @@ describe.skipIf(noGpu)('gpuMatmul (cuBLASLt / hipBLASLt)', () => {
       const got = outF32 ? out.download(new Float32Array(t * n)) : downloadHalf(dtype, out);
       const want = cpuMatmul(x, w, b, t, n, k);
       if (b !== null && !outF32) checkHalfWithBias(dtype, got, want, b);
-      else check(dtype, outF32, got, want);
+      else expectMatmulClose(dtype, outF32, got, want);
     });
 
-  it('reads x as a strided column slice of a wider tensor (bf16, 16-byte aligned slice)', () => {
-    const dtype = 'bf16', t = 17, n = 64, k = 128, wide = 384, first = 64;
-    const all = roundHalf(dtype, randomF32(t * wide, 7));
-    const x = Float32Array.from({ length: t * k }, (_, j) => all[Math.floor(j / k) * wide + first + (j % k)]!);
-    const w = roundHalf(dtype, randomF32(n * k, 8, 1 / Math.sqrt(k)));
-    const dwide = pool.half(dtype, [t, wide], all);
-    const xSlice: DeviceTensorArg = { data: dwide.data, dtype, shape: [t, k], strides: [wide, 1], byteOffset: first * 2 };
-    const out = pool.poisoned(dtype, [t, n]);
-    gpuAddon().ops.gpuMatmul(xSlice, pool.half(dtype, [n, k], w), null, out, BLAS);
-    check(dtype, false, downloadHalf(dtype, out), cpuMatmul(x, w, null, t, n, k));
-  });
+  it('reads x as a strided column slice of a wider tensor (bf16, 16-byte aligned slice)', () =>
+    checkStridedInput(pool, 'bf16', 17, 64, 128, 384, 64, BLAS));
 
-  it('writes out rows with a stride (a column slice of a wider f32 output)', () => {
-    const dtype = 'f16', t = 5, n = 24, k = 40, wide = 64;
-    const x = roundHalf(dtype, randomF32(t * k, 9)), w = roundHalf(dtype, randomF32(n * k, 10, 0.2));
-    const dout = pool.poisoned('f32', [t, wide]);
-    const outSlice: DeviceTensorArg = { data: dout.data, dtype: 'f32', shape: [t, n], strides: [wide, 1] };
-    gpuAddon().ops.gpuMatmul(pool.half(dtype, [t, k], x), pool.half(dtype, [n, k], w), null, outSlice, BLAS);
-    const all = dout.download(new Float32Array(t * wide));
-    const got = Float32Array.from({ length: t * n }, (_, j) => all[Math.floor(j / n) * wide + (j % n)]!);
-    check(dtype, true, got, cpuMatmul(x, w, null, t, n, k));
-    expect(Number.isNaN(all[n])).toBe(true); // the columns past N are left alone
-  });
+  it('writes out rows with a stride (a column slice of a wider f32 output)', () =>
+    checkStridedOutput(pool, 'f16', 5, 24, 40, 64, BLAS));
 
   for (const path of ['blas', 'auto'] as const)
     it(`rejects bad arguments with coded errors (path ${path})`, () => {
