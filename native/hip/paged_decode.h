@@ -65,12 +65,12 @@ constexpr int kDecodeBlocksPerCu = 4;         // blocks resident per CU, roughly
 constexpr int kDecodeMaxPartitions = 1024;    // the reducer's weights stay in the block's shared memory
 constexpr int kDecodeCounters = 4096;         // (sequence, head group) pairs a split launch may have
 
-// Groups of at least kDecodeMmaMinGroup query heads per KV head (and head sizes 64 and 128) take the matrix-core
+// Groups of at least kDecodeMmaMinGroup query heads per KV head with head sizes 64 and 128 take the matrix-core
 // kernel (paged_decode_mma_kernel.h): one block scores a KV head's whole group, padded to 16 rows, against each
 // K tile and accumulates P·V on matrix cores, so K/V are read once per group and the per-key work does not grow
 // with the group. Smaller groups, other head sizes: the CUDA-core kernel above (paged_decode_kernel.h). The
 // environment variable HIPSERVE_PAGED_DECODE=v4 or =mma forces one of them where both apply (for benchmarks).
-constexpr int kDecodeMmaMinGroup = 8;
+constexpr int kDecodeMmaMinGroup = 4;  // PERF.md: faster for groups 4, 8 and 16 at every 4k+ context
 constexpr int kDecodeMmaHeads = 16;          // query heads per matrix-core block (larger groups take several)
 constexpr int kDecodeMmaBlocksPerCu = 2;     // resident matrix-core blocks per CU (shared memory)
 constexpr int kDecodeMmaMaxPartitions = 256; // the reducer's weights for 16 heads stay within CDNA's 64 KiB

@@ -1,4 +1,4 @@
-// Device code and launcher of paged decode attention on matrix cores (see paged_decode.h), for GQA groups of 8
+// Device code and launcher of paged decode attention on matrix cores (see paged_decode.h), for GQA groups of 4
 // and more: one block per (KV head, sequence, partition) scores the KV head's whole group of query heads, padded
 // to 16 rows, so each K/V row is read once for the group and the per-key work is a few matrix-core operations
 // whatever the group. Included by the files that instantiate paged_decode_mma_launch for one dtype each.

@@ -5,7 +5,7 @@
 # build-cuda's) or one build under environment settings (e.g. v4=build-cuda/Release/hipserve.node@HIPSERVE_PAGED_DECODE=v4):
 # all are tested and benchmarked, the first (the build under test) also sanitized and profiled for stalls
 # (DECODE_STALL_SHAPE, a substring of a shape name, picks the shape).
-# Carry: .device-<you>, build-cuda/Release. Usage there: bash test/gpu/bench-decode.sh .device-<you> [sanitize|none]
+# Carry: .device-<you>, build-cuda/Release. Usage there: bash test/gpu/bench-decode.sh .device-<you> [sanitize|stalls|none]
 set -uo pipefail
 bundle="${1:-.device}" sanitize="${2:-sanitize}" tmp="$(mktemp -d)"
 addons=(${DECODE_ADDONS:-current=build-cuda/Release/hipserve.node})
@@ -42,17 +42,22 @@ for a in "${addons[@]}"; do
 done
 echo "bench: ${SECONDS} s"
 
-if [ "$sanitize" != none ]; then
+# Where the first build's decode kernel spends its time (stall reasons), for the next step; on one mid-size shape.
+stalls() {
+  DECODE_SHAPES="${DECODE_STALL_SHAPE:-llama3-8b B=8 ctx=8192}" with_addon "${addons[0]}" timeout 40 ncu \
+    --clock-control none --section SpeedOfLight --section WarpStateStats --section Occupancy -k regex:paged_decode \
+    -c 1 node test/gpu/bench-decode.mjs --profile > "$out/ncu-stalls.txt" 2>&1
+}
+if [ "$sanitize" = stalls ]; then
+  stalls
+elif [ "$sanitize" != none ]; then
   SECONDS=0
   a="${addons[0]}"
   for tool in memcheck racecheck; do
     with_addon "$a" timeout "${DECODE_SANITIZER_S:-50}" compute-sanitizer --tool $tool --target-processes all \
       --print-limit 20 "${vitest[@]}" > "$out/$tool-${a%%=*}.log" 2>&1 &
   done
-  # Where the decode kernel's time goes (stall reasons), for the next step; on one mid-size shape.
-  DECODE_SHAPES="${DECODE_STALL_SHAPE:-llama3-8b B=8 ctx=8192}" with_addon "$a" timeout 40 ncu --clock-control none \
-    --section SpeedOfLight --section WarpStateStats --section Occupancy -k regex:paged_decode -c 1 \
-    node test/gpu/bench-decode.mjs --profile > "$out/ncu-stalls.txt" 2>&1 &
+  stalls &
   wait
   echo "sanitizers: ${SECONDS} s"
   for f in "$out"/memcheck-*.log "$out"/racecheck-*.log; do
