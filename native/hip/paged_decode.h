@@ -69,7 +69,8 @@ constexpr int kDecodeCounters = 4096;         // (sequence, head group) pairs a 
 // kernel (paged_decode_mma_kernel.h): one block scores a KV head's whole group, padded to 16 rows, against each
 // K tile and accumulates P·V on matrix cores, so K/V are read once per group and the per-key work does not grow
 // with the group. Smaller groups, other head sizes: the CUDA-core kernel above (paged_decode_kernel.h). The
-// environment variable HIPSERVE_PAGED_DECODE=v4 or =mma forces one of them where both apply (for benchmarks).
+// environment variable HIPSERVE_PAGED_DECODE=v4 or =mma forces one of them where both apply, and
+// HIPSERVE_PAGED_DECODE_RESIDENT=n plans the partitions for n resident blocks per CU (both for benchmarks).
 constexpr int kDecodeMmaMinGroup = 4;  // PERF.md: faster for groups 4, 8 and 16 at every 4k+ context
 constexpr int kDecodeMmaHeads = 16;          // query heads per matrix-core block (larger groups take several)
 constexpr int kDecodeMmaBlocksPerCu = 2;     // resident matrix-core blocks per CU (shared memory)

@@ -68,10 +68,15 @@ DecodePath choose_decode_path(int group_size, int head_size) {
     const char* v = std::getenv("HIPSERVE_PAGED_DECODE");
     return std::string(v != nullptr ? v : "");
   }();
+  // HIPSERVE_PAGED_DECODE_RESIDENT=n plans partitions for n resident blocks per CU instead (a benchmark knob).
+  static const int resident = [] {
+    const char* v = std::getenv("HIPSERVE_PAGED_DECODE_RESIDENT");
+    return v != nullptr ? std::max(1, std::atoi(v)) : 0;
+  }();
   const bool mma_fits = head_size == 64 || head_size == 128;
   const bool mma = mma_fits && (forced == "mma" || (forced != "v4" && group_size >= kDecodeMmaMinGroup));
-  if (mma) return {true, kDecodeMmaHeads, kDecodeMmaBlocksPerCu, kDecodeMmaMaxPartitions};
-  return {false, kDecodeMaxGroup, kDecodeBlocksPerCu, kDecodeMaxPartitions};
+  if (mma) return {true, kDecodeMmaHeads, resident > 0 ? resident : kDecodeMmaBlocksPerCu, kDecodeMmaMaxPartitions};
+  return {false, kDecodeMaxGroup, resident > 0 ? resident : kDecodeBlocksPerCu, kDecodeMaxPartitions};
 }
 
 int plan_decode_partitions(const DecodePath& path, int num_seqs, int num_kv_heads, int group_size, int max_seq_len,

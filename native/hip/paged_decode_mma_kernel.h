@@ -94,19 +94,23 @@ __global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void page
     const int t = key_of(begin, j);
     next_block = t < limit ? table[a.block_shift >= 0 ? t >> a.block_shift : t / a.block_size] : -1;
   };
-  // Partition 0 without a sliding window starts at key 0 whatever the sequence's length: its first entries are
-  // read beside seq_lens, not after it.
-  const bool early = part == 0 && a.sliding_window <= 0;
-  if (early) {
+  // The first entries are read beside seq_lens, not after it, for a guessed partition: partition 0 without a
+  // sliding window starts at key 0 whatever the sequence's length; the others guess that the sequence is
+  // max_seq_len long (a batch of long sequences) and read their entries again when it is not.
+  DecodePartition guess{0, 0, 0};
+  if (part == 0 && a.sliding_window <= 0) {
     const int64_t table_keys = int64_t{a.max_blocks_per_seq} * a.block_size;
-    read_table(0, 0, table_keys < INT32_MAX ? static_cast<int>(table_keys) : INT32_MAX);
+    guess.end = table_keys < INT32_MAX ? static_cast<int>(table_keys) : INT32_MAX;
+  } else {
+    guess = decode_partition_of(a, a.max_seq_len, part);
   }
+  read_table(guess.begin, 0, guess.end);
   const DecodePartition split = decode_partition(a, b, part);
   if (part > 0 && part >= split.parts) return;  // partition 0 writes zeros for a sequence with no keys
   const int begin = split.begin, end = split.end;
   const int rest = end - begin - wave * kMmaKeys;
   const int nsteps = rest <= 0 ? 0 : (rest + kDecodeWaves * kMmaKeys - 1) / (kDecodeWaves * kMmaKeys);
-  if (!early) read_table(begin, 0, end);
+  if (begin != guess.begin || end > guess.end) read_table(begin, 0, end);
 
   uint64_t ok_bits = 0;  // bits stage * kMmaKeys + k: key k of that stage is in range with a valid block
   auto issue = [&](int j) {

@@ -89,18 +89,30 @@ __device__ void reduce_partitions(const DecodeAttentionArgs<T>& a, int b, int he
     const bool mine = g < ng;
     const float* pmax = a.partial_max + (row0 + g) * a.num_partitions;
     const float* psum = a.partial_sum + (row0 + g) * a.num_partitions;
+    // The lane's first kHeld partials stay in registers between the passes: one round trip for few partials.
+    constexpr int kHeld = 4;
+    float held_max[kHeld], held_sum[kHeld];
     float m = -INFINITY;
-#pragma unroll 4
-    for (int p = sub; mine && p < parts; p += kHeadLanes) m = fmaxf(m, pmax[p]);
+#pragma unroll
+    for (int k = 0; k < kHeld; ++k) {
+      const int p = sub + k * kHeadLanes;
+      const bool in = mine && p < parts;
+      held_max[k] = in ? pmax[p] : -INFINITY;
+      held_sum[k] = in ? psum[p] : 0.0f;
+      m = fmaxf(m, held_max[k]);
+    }
+    for (int p = sub + kHeld * kHeadLanes; mine && p < parts; p += kHeadLanes) m = fmaxf(m, pmax[p]);
     m = group_max<kHeadLanes>(m);
-    float s = 0.0f;
-#pragma unroll 4
-    for (int p = sub; mine && p < parts; p += kHeadLanes) {
-      const float pm = pmax[p];
+    auto weigh = [&](int p, float pm, float ps) {
       const float w = pm == -INFINITY ? 0.0f : __expf(pm - m);
       weights[g * a.num_partitions + p] = w;
-      s += psum[p] * w;
-    }
+      return ps * w;
+    };
+    float s = 0.0f;
+#pragma unroll
+    for (int k = 0; k < kHeld; ++k)
+      if (mine && sub + k * kHeadLanes < parts) s += weigh(sub + k * kHeadLanes, held_max[k], held_sum[k]);
+    for (int p = sub + kHeld * kHeadLanes; mine && p < parts; p += kHeadLanes) s += weigh(p, pmax[p], psum[p]);
     s = group_sum<kHeadLanes>(s);
     if (mine && sub == 0) factor[g] = normalized(1.0f, s, m, a.sinks != nullptr ? a.sinks[head0 + g] : -INFINITY);
   }
@@ -133,7 +145,7 @@ __device__ void reduce_partitions(const DecodeAttentionArgs<T>& a, int b, int he
     float4 v[kMostColumns];
 #pragma unroll
     for (int c = 0; c < kMostColumns; ++c) v[c] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-#pragma unroll 4
+#pragma unroll 8
     for (int p = 0; p < parts; ++p)
 #pragma unroll
       for (int c = 0; c < kMostColumns; ++c) {

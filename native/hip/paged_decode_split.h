@@ -36,20 +36,27 @@ __device__ __forceinline__ DecodeSplit decode_split(int keys, int num_partitions
   return {size, (keys + size - 1) / size};
 }
 
-// Partition `part` of sequence b: keys [begin, end) of `parts` partitions holding keys. Reads seq_lens[b]; a bad
-// length raises kFaultSeqLen (once, from partition 0) and leaves no keys, so that partition 0 writes zeros.
+// Partition `part` of a sequence of seq_len keys: keys [begin, end) of `parts` partitions holding keys (none for
+// a bad seq_len).
 struct DecodePartition {
   int begin, end, parts;
 };
 
 template <typename T>
-__device__ __forceinline__ DecodePartition decode_partition(const DecodeAttentionArgs<T>& a, int b, int part) {
-  const KeyRange range =
-      decode_key_range(a.seq_lens[b], a.max_seq_len, a.max_blocks_per_seq, a.block_size, a.sliding_window);
-  if (range.end == 0 && part == 0 && threadIdx.x == 0) raise_kernel_fault(a.fault, kFaultSeqLen);
+__device__ __forceinline__ DecodePartition decode_partition_of(const DecodeAttentionArgs<T>& a, int seq_len, int part) {
+  const KeyRange range = decode_key_range(seq_len, a.max_seq_len, a.max_blocks_per_seq, a.block_size, a.sliding_window);
   const DecodeSplit split = decode_split(range.end - range.first, a.num_partitions);
   const int begin = range.first + part * split.size;
   return {begin, min(range.end, begin + split.size), split.parts};
+}
+
+// Partition `part` of sequence b. Reads seq_lens[b]; a bad length raises kFaultSeqLen (once, from partition 0) and
+// leaves no keys, so that partition 0 writes zeros.
+template <typename T>
+__device__ __forceinline__ DecodePartition decode_partition(const DecodeAttentionArgs<T>& a, int b, int part) {
+  const DecodePartition p = decode_partition_of(a, a.seq_lens[b], part);
+  if (p.end == 0 && part == 0 && threadIdx.x == 0) raise_kernel_fault(a.fault, kFaultSeqLen);
+  return p;
 }
 
 #endif  // HS_GPU_DEVICE_CODE
