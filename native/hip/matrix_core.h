@@ -140,6 +140,16 @@ __device__ __forceinline__ FragB stream_frag_b(const uint4 (&v)[kStreamLines], i
   return FragB{{c0[2 * s], c0[2 * s + 1], c1[2 * s], c1[2 * s + 1]}};
 }
 
+// The accumulator rounded to T as an A operand (P of P·V from the scores S): the m16n8 accumulator layout is the
+// A fragment's, so it stays in registers (scratch unused; see the AMD version).
+template <typename T>
+__device__ __forceinline__ FragA accum_to_a(const Accum& c, T*, int) {
+  auto pack = [&](int i) {
+    return static_cast<uint32_t>(from_float<T>(c.x[i]).bits) | static_cast<uint32_t>(from_float<T>(c.x[i + 1]).bits) << 16;
+  };
+  return FragA{{pack(0), pack(2), pack(4), pack(6)}};
+}
+
 #else  // AMD
 
 #if defined(__HIP_DEVICE_COMPILE__) && !(defined(__gfx90a__) || defined(__gfx940__) || defined(__gfx941__) || \
@@ -219,6 +229,19 @@ __device__ __forceinline__ void wave_sync() {
   __builtin_amdgcn_fence(__ATOMIC_RELEASE, "workgroup");
   __builtin_amdgcn_wave_barrier();
   __builtin_amdgcn_fence(__ATOMIC_ACQUIRE, "workgroup");
+}
+
+template <typename T>
+__device__ __forceinline__ void store(const Accum& c, T* t, int ld);
+
+// The accumulator rounded to T as an A operand (P of P·V from the scores S). MFMA's accumulator holds columns
+// where A holds rows, so it goes through `scratch`, a wave-private 16 × 16 tile of T (row pitch ld), which the
+// caller must not write again before its next wave_sync.
+template <typename T>
+__device__ __forceinline__ FragA accum_to_a(const Accum& c, T* scratch, int ld) {
+  store<T>(c, scratch, ld);
+  wave_sync();
+  return load_a(scratch, ld);
 }
 
 // Register-fed tiles (see stream_frag below): lane l loads row (or B column) l % 16 at k = 8 (l / 16).

@@ -65,17 +65,43 @@ constexpr int kDecodeBlocksPerCu = 4;         // blocks resident per CU, roughly
 constexpr int kDecodeMaxPartitions = 1024;    // the reducer's weights stay in the block's shared memory
 constexpr int kDecodeCounters = 4096;         // (sequence, head group) pairs a split launch may have
 
+// Groups of at least kDecodeMmaMinGroup query heads per KV head with head sizes 64 and 128 take the matrix-core
+// kernel (paged_decode_mma_kernel.h): one block scores a KV head's whole group, padded to 16 rows, against each
+// K tile and accumulates P·V on matrix cores, so K/V are read once per group and the per-key work does not grow
+// with the group. Smaller groups, other head sizes: the CUDA-core kernel above (paged_decode_kernel.h). The
+// environment variable HIPSERVE_PAGED_DECODE=v4 or =mma forces one of them where both apply, and
+// HIPSERVE_PAGED_DECODE_RESIDENT=n plans the partitions for n resident blocks per CU (both for benchmarks).
+constexpr int kDecodeMmaMinGroup = 4;  // PERF.md: faster for groups 4, 8 and 16 at every 4k+ context
+constexpr int kDecodeMmaHeads = 16;          // query heads per matrix-core block (larger groups take several)
+constexpr int kDecodeMmaBlocksPerCu = 2;     // resident matrix-core blocks per CU (shared memory)
+constexpr int kDecodeMmaMaxPartitions = 256; // the reducer's weights for 16 heads stay within CDNA's 64 KiB
+// Matrix-core launches are planned for one block per CU instead of kDecodeMmaBlocksPerCu where that still gives
+// each (sequence, head group) at least this many partitions: fewer partials to write and reduce (PERF.md: B=1,
+// Hk=4, ctx 32768 takes 33 partitions instead of 66, 4-7% faster; B=8's 4 instead of 8 were 4% slower).
+constexpr int kDecodeMmaWideSplit = 32;
+
+// Which kernel a launch takes, and the partition bounds of that kernel.
+struct DecodePath {
+  bool mma;
+  int heads_per_block, blocks_per_cu, max_partitions;
+  int wide_split;  // > 0: one block per CU where that leaves at least this many partitions (0: off)
+};
+DecodePath choose_decode_path(int group_size, int head_size);
+
 // Partitions per sequence for a launch, from host arguments only: as many as fit one full wave of resident
 // blocks beside the others (rounded down: a second, nearly empty wave costs a whole partition's time), at most
 // max_seq_len / kDecodeMinPartition; 1 when the batch fills the device. Each sequence spreads its actual keys
 // over them (decode_split), so a short sequence under a large max_seq_len takes one or a few.
-int plan_decode_partitions(int num_seqs, int num_kv_heads, int group_size, int max_seq_len, int sliding_window,
-                           int compute_units);
+int plan_decode_partitions(const DecodePath& path, int num_seqs, int num_kv_heads, int group_size, int max_seq_len,
+                           int sliding_window, int compute_units);
 
 // The partial buffers of args must hold num_seqs * num_heads * num_partitions (* D) floats when
-// num_partitions > 1 (then at most kDecodeMaxPartitions, and num_seqs × head groups at most kDecodeCounters).
+// num_partitions > 1 (then at most the path's max_partitions, and num_seqs × head groups at most kDecodeCounters).
 template <typename T>
 void paged_decode_launch(const DecodeAttentionArgs<T>& args, int head_size, hipStream_t stream);
+// The matrix-core kernel (head sizes 64 and 128; partitions at most kDecodeMmaMaxPartitions).
+template <typename T>
+void paged_decode_mma_launch(const DecodeAttentionArgs<T>& args, int head_size, hipStream_t stream);
 
 // The entry: validates every view, plans the partitions, takes its partial buffers from the caching allocator.
 // max_seq_len bounds seq_lens (the host knows it without reading device memory). Split launches share one set

@@ -1,6 +1,8 @@
 #include "hip/paged_decode.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 
 #include "cpu/attention_params_check.h"
 #include "hip/checks.h"
@@ -61,13 +63,33 @@ void check_views(const TensorView& q, const TensorView& key_cache, const TensorV
 
 }  // namespace
 
-int plan_decode_partitions(int num_seqs, int num_kv_heads, int group_size, int max_seq_len, int sliding_window,
-                           int compute_units) {
+DecodePath choose_decode_path(int group_size, int head_size) {
+  static const std::string forced = [] {
+    const char* v = std::getenv("HIPSERVE_PAGED_DECODE");
+    return std::string(v != nullptr ? v : "");
+  }();
+  // HIPSERVE_PAGED_DECODE_RESIDENT=n plans partitions for n resident blocks per CU instead (a benchmark knob).
+  static const int resident = [] {
+    const char* v = std::getenv("HIPSERVE_PAGED_DECODE_RESIDENT");
+    return v != nullptr ? std::max(1, std::atoi(v)) : 0;
+  }();
+  const bool mma_fits = head_size == 64 || head_size == 128;
+  const bool mma = mma_fits && (forced == "mma" || (forced != "v4" && group_size >= kDecodeMmaMinGroup));
+  if (mma)
+    return {true, kDecodeMmaHeads, resident > 0 ? resident : kDecodeMmaBlocksPerCu, kDecodeMmaMaxPartitions,
+            resident > 0 ? 0 : kDecodeMmaWideSplit};
+  return {false, kDecodeMaxGroup, resident > 0 ? resident : kDecodeBlocksPerCu, kDecodeMaxPartitions, 0};
+}
+
+int plan_decode_partitions(const DecodePath& path, int num_seqs, int num_kv_heads, int group_size, int max_seq_len,
+                           int sliding_window, int compute_units) {
   const int span = sliding_window > 0 ? std::min(max_seq_len, sliding_window) : max_seq_len;
-  const int most = std::clamp((span + kDecodeMinPartition - 1) / kDecodeMinPartition, 1, kDecodeMaxPartitions);
-  const int64_t blocks = int64_t{num_seqs} * num_kv_heads * ((group_size + kDecodeMaxGroup - 1) / kDecodeMaxGroup);
+  const int most = std::clamp((span + kDecodeMinPartition - 1) / kDecodeMinPartition, 1, path.max_partitions);
+  const int64_t blocks =
+      int64_t{num_seqs} * num_kv_heads * ((group_size + path.heads_per_block - 1) / path.heads_per_block);
   if (blocks > kDecodeCounters) return 1;
-  const int64_t resident = int64_t{compute_units} * kDecodeBlocksPerCu;
+  const bool wide = path.wide_split > 0 && compute_units / blocks >= path.wide_split;
+  const int64_t resident = int64_t{compute_units} * (wide ? 1 : path.blocks_per_cu);
   return static_cast<int>(std::clamp<int64_t>(resident / blocks, 1, most));
 }
 
@@ -91,8 +113,9 @@ void paged_decode_attention(const TensorView& q, const TensorView& key_cache, co
   DeviceGuard guard(device);
   const int num_seqs = static_cast<int>(q.size(0)), num_heads = static_cast<int>(q.size(1));
   const int num_kv_heads = static_cast<int>(key_cache.size(2)), head_size = static_cast<int>(q.size(2));
+  const DecodePath path = choose_decode_path(num_heads / num_kv_heads, head_size);
   const int num_partitions =
-      plan_decode_partitions(num_seqs, num_kv_heads, num_heads / num_kv_heads, static_cast<int>(max_seq_len),
+      plan_decode_partitions(path, num_seqs, num_kv_heads, num_heads / num_kv_heads, static_cast<int>(max_seq_len),
                              params.sliding_window, device_caps(device).compute_units);
   DeviceAllocation partials;
   const size_t rows = static_cast<size_t>(num_seqs) * num_heads * num_partitions;
@@ -110,7 +133,10 @@ void paged_decode_attention(const TensorView& q, const TensorView& key_cache, co
         out.ptr<T>(), out.stride(0), out.stride(1), num_seqs, num_partitions,
         acc, acc == nullptr ? nullptr : acc + rows * head_size, acc == nullptr ? nullptr : acc + rows * (head_size + 1),
         kernel_fault_word(device)};
-    paged_decode_launch<T>(args, head_size, stream);
+    if (path.mma)
+      paged_decode_mma_launch<T>(args, head_size, stream);
+    else
+      paged_decode_launch<T>(args, head_size, stream);
   });
   // `partials` goes back to the cache for this stream: later work on the stream runs after these kernels.
 }

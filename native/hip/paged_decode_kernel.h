@@ -22,6 +22,7 @@
 #include "hip/paged_decode_async_copy.h"
 #include "hip/paged_decode_reduce.h"
 #include "hip/paged_decode_softmax.h"
+#include "hip/paged_decode_split.h"
 #include "hip/reduce.h"
 #include "platform/arch.h"
 #include "platform/check.h"
@@ -38,31 +39,6 @@ constexpr int kDecodeStages = HS_WAVE_SIZE == 32 ? 3 : 2;
 constexpr size_t kDecodeRingBytes = size_t{kDecodeStages} * 2 * kDecodeUnroll * kDecodeThreads * 16;
 
 constexpr int pow2_at_least(int n) { return n <= 1 ? 1 : 2 * pow2_at_least((n + 1) / 2); }
-
-// Key range [first, seq_len) a decode query at position seq_len - 1 attends to; empty for a bad seq_len.
-struct KeyRange {
-  int first, end;
-};
-
-__device__ __forceinline__ KeyRange decode_key_range(int seq_len, int max_seq_len, int max_blocks, int block_size,
-                                                     int sliding_window) {
-  if (seq_len < 1 || seq_len > max_seq_len || (seq_len + block_size - 1) / block_size > max_blocks) return {0, 0};
-  return {sliding_window > 0 ? max(0, seq_len - sliding_window) : 0, seq_len};
-}
-
-// How a sequence whose query sees `keys` keys spreads over a launch's partitions: as many as hold at least
-// kDecodeMinPartition keys each (so a short sequence under a large max_seq_len takes one or a few, and the blocks of
-// the others exit at once), sizes rounded up to kDecodePartitionQuantum; `parts` of them hold keys (0 for none).
-struct DecodeSplit {
-  int size, parts;
-};
-
-__device__ __forceinline__ DecodeSplit decode_split(int keys, int num_partitions) {
-  const int parts = min(max(keys / kDecodeMinPartition, 1), num_partitions);
-  const int per = (keys + parts - 1) / parts;
-  const int size = max(kDecodePartitionQuantum, (per + kDecodePartitionQuantum - 1) / kDecodePartitionQuantum * kDecodePartitionQuantum);
-  return {size, (keys + size - 1) / size};
-}
 
 template <int D>
 struct DecodeLanes {
@@ -149,14 +125,9 @@ __global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_deco
     read_table(0, 0, table_keys < INT32_MAX ? static_cast<int>(table_keys) : INT32_MAX);
   }
 
-  const int seq_len = a.seq_lens[b];
-  const KeyRange range = decode_key_range(seq_len, a.max_seq_len, a.max_blocks_per_seq, a.block_size,
-                                          a.sliding_window);
-  if (range.end == 0 && part == 0 && threadIdx.x == 0) raise_kernel_fault(a.fault, kFaultSeqLen);
-  const DecodeSplit split = decode_split(range.end - range.first, a.num_partitions);
+  const DecodePartition split = decode_partition(a, b, part);
   if (part > 0 && part >= split.parts) return;  // partition 0 writes zeros for a sequence with no keys
-  const int begin = range.first + part * split.size;
-  const int end = min(range.end, begin + split.size);
+  const int begin = split.begin, end = split.end;
   const int nsteps = lanes.steps(end - begin);
   if (!early) read_table(begin, 0, end);
 
@@ -259,43 +230,13 @@ __global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_deco
   }
   __syncthreads();
 
-  const int64_t row0 = static_cast<int64_t>(b) * a.num_heads + head0;  // (b, head0) in [B, Hq]
-  for (int idx = threadIdx.x; idx < ng * D; idx += blockDim.x) {
-    const int g = idx / D, d = idx % D;
-    float head_max = -INFINITY;
-    for (int w = 0; w < kDecodeWaves; ++w) head_max = fmaxf(head_max, wave_max[w * kG + g]);
-    float value = 0.0f, sum = 0.0f;
-    for (int w = 0; w < kDecodeWaves; ++w) {
-      const float wm = wave_max[w * kG + g];
-      const float f = wm == -INFINITY ? 0.0f : __expf(wm - head_max);
-      value += wave_acc[(w * kG + g) * D + d] * f;
-      sum += wave_sum[w * kG + g] * f;
-    }
-    if (split.parts <= 1) {
-      const float sink = a.sinks != nullptr ? a.sinks[head0 + g] : -INFINITY;
-      a.out[b * a.out_token_stride + (head0 + g) * a.out_head_stride + d] =
-          from_float<T>(normalized(value, sum, head_max, sink));
-    } else {
-      const int64_t slot = (row0 + g) * a.num_partitions + part;
-      a.partial_acc[slot * D + d] = value;
-      if (d == 0) {
-        a.partial_max[slot] = head_max;
-        a.partial_sum[slot] = sum;
-      }
-    }
-  }
-  if (split.parts <= 1) return;
-  float* scratch = wave_sum + kDecodeWaves * kG;  // past the results; 16-byte aligned
-  if (!last_to_arrive(b * gridDim.x + blockIdx.x, split.parts, reinterpret_cast<int*>(scratch))) return;
-  reduce_partitions<T, D, kG>(a, b, head0, ng, split.parts, scratch);
+  finish_decode_block<T, D, kG>(a, b, head0, ng, part, split.parts, wave_acc);
 }
 
 // Shared memory of a block: the ring, reused at the end for the waves' results and the reducer's weights.
 template <int D, int kG>
 constexpr size_t decode_shared_bytes(int num_partitions) {
-  const size_t results = size_t{kDecodeWaves} * kG * D + 2 * kDecodeWaves * kG;
-  return std::max(kDecodeRingBytes,
-                  (results + decode_reduce_scratch(kG, num_partitions, kDecodeThreads)) * sizeof(float));
+  return std::max(kDecodeRingBytes, decode_finish_floats(D, kG, num_partitions, kDecodeThreads) * sizeof(float));
 }
 
 template <typename T, int D, int kG>

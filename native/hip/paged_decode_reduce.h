@@ -24,6 +24,12 @@ constexpr size_t decode_reduce_scratch(int group, int num_partitions, int thread
   return size_t{4} * threads + size_t(group) * (num_partitions + 1);
 }
 
+// Floats of shared memory finish_decode_block needs: the waves' results, then reduce_partitions' scratch.
+constexpr size_t decode_finish_floats(int head_size, int group, int num_partitions, int threads) {
+  return size_t{kDecodeWaves} * group * head_size + 2 * kDecodeWaves * group +
+         decode_reduce_scratch(group, num_partitions, threads);
+}
+
 #if defined(HS_GPU_DEVICE_CODE)
 
 // [num_seqs × blocks per partition] of a launch, at most kDecodeCounters (plan_decode_partitions).
@@ -54,41 +60,66 @@ __device__ __forceinline__ bool last_to_arrive(int counter, int parts, int* flag
   return last;
 }
 
-// Reduces the `parts` partials of heads head0 .. head0 + ng - 1 of sequence b into out. `scratch` holds
-// decode_reduce_scratch(kG, num_partitions, blockDim.x) floats, 16-byte aligned. The partials were written by other blocks of this launch and
-// made visible by last_to_arrive's fences. Latency, not bandwidth, decides its time (partials are read from L2):
-// each thread sums one 4-float column over a slice of the partials with many loads in flight, and the slices meet
-// in shared memory.
+// Reduces the `parts` partials of heads head0 .. head0 + ng - 1 of sequence b into out, in a block of
+// kDecodeReduceThreads. `scratch` holds decode_reduce_scratch(kG, num_partitions, kDecodeReduceThreads) floats,
+// 16-byte aligned. The partials were written by other blocks of this launch and made visible by last_to_arrive's
+// fences. Latency, not bandwidth, decides its time (partials are read from L2), so every step keeps many loads in
+// flight: kHeadLanes lanes weigh each head's partials, all heads at once; then each thread sums its 4-float
+// columns (several at once when the heads' columns outnumber the threads) over the partials, or, when the columns
+// are fewer than the threads, over a slice of the partials, the slices meeting in shared memory.
+constexpr int kDecodeReduceThreads = kDecodeWaves * HS_WAVE_SIZE;  // the blocks of both decode kernels
+
 template <typename T, int D, int kG>
 __device__ void reduce_partitions(const DecodeAttentionArgs<T>& a, int b, int head0, int ng, int parts,
                                   float* scratch) {
-  static_assert(kG <= kDecodeWaves && D % 4 == 0, "one wave per head weighs the partials; float4 columns");
-  const int wave = threadIdx.x / HS_WAVE_SIZE, lane = threadIdx.x % HS_WAVE_SIZE;
+  static_assert(D % 4 == 0, "float4 columns");
+  constexpr int kThreads = kDecodeReduceThreads;
+  constexpr int kHeadLanes = kThreads / kG >= HS_WAVE_SIZE ? HS_WAVE_SIZE
+                             : kThreads / kG >= 16           ? 16
+                             : kThreads / kG >= 8            ? 8
+                                                             : 4;
+  static_assert(kHeadLanes * kG <= kThreads || kG > 32, "a group of lanes per head");
   const int64_t row0 = static_cast<int64_t>(b) * a.num_heads + head0;
-  float4* slice_sums = reinterpret_cast<float4*>(scratch);  // [blockDim.x]
-  float* weights = scratch + 4 * blockDim.x;                // [kG][num_partitions]
+  float4* slice_sums = reinterpret_cast<float4*>(scratch);  // [kThreads]
+  float* weights = scratch + 4 * kThreads;                  // [kG][num_partitions]
   float* factor = weights + kG * a.num_partitions;          // [kG]: out = factor × Σ weight × acc
-  if (wave < ng) {
-    const float* pmax = a.partial_max + (row0 + wave) * a.num_partitions;
-    const float* psum = a.partial_sum + (row0 + wave) * a.num_partitions;
+  for (int g0 = 0; g0 < ng; g0 += kThreads / kHeadLanes) {
+    // Every lane runs the shuffles; those past the heads load nothing.
+    const int g = g0 + static_cast<int>(threadIdx.x) / kHeadLanes, sub = threadIdx.x % kHeadLanes;
+    const bool mine = g < ng;
+    const float* pmax = a.partial_max + (row0 + g) * a.num_partitions;
+    const float* psum = a.partial_sum + (row0 + g) * a.num_partitions;
+    // The lane's first kHeld partials stay in registers between the passes: one round trip for few partials.
+    constexpr int kHeld = 4;
+    float held_max[kHeld], held_sum[kHeld];
     float m = -INFINITY;
-    for (int p = lane; p < parts; p += HS_WAVE_SIZE) m = fmaxf(m, pmax[p]);
-    m = group_max(m);
-    float s = 0.0f;
-    for (int p = lane; p < parts; p += HS_WAVE_SIZE) {
-      const float pm = pmax[p];
-      const float w = pm == -INFINITY ? 0.0f : __expf(pm - m);
-      weights[wave * a.num_partitions + p] = w;
-      s += psum[p] * w;
+#pragma unroll
+    for (int k = 0; k < kHeld; ++k) {
+      const int p = sub + k * kHeadLanes;
+      const bool in = mine && p < parts;
+      held_max[k] = in ? pmax[p] : -INFINITY;
+      held_sum[k] = in ? psum[p] : 0.0f;
+      m = fmaxf(m, held_max[k]);
     }
-    s = group_sum(s);
-    if (lane == 0) factor[wave] = normalized(1.0f, s, m, a.sinks != nullptr ? a.sinks[head0 + wave] : -INFINITY);
+    for (int p = sub + kHeld * kHeadLanes; mine && p < parts; p += kHeadLanes) m = fmaxf(m, pmax[p]);
+    m = group_max<kHeadLanes>(m);
+    auto weigh = [&](int p, float pm, float ps) {
+      const float w = pm == -INFINITY ? 0.0f : __expf(pm - m);
+      weights[g * a.num_partitions + p] = w;
+      return ps * w;
+    };
+    float s = 0.0f;
+#pragma unroll
+    for (int k = 0; k < kHeld; ++k)
+      if (mine && sub + k * kHeadLanes < parts) s += weigh(sub + k * kHeadLanes, held_max[k], held_sum[k]);
+    for (int p = sub + kHeld * kHeadLanes; mine && p < parts; p += kHeadLanes) s += weigh(p, pmax[p], psum[p]);
+    s = group_sum<kHeadLanes>(s);
+    if (mine && sub == 0) factor[g] = normalized(1.0f, s, m, a.sinks != nullptr ? a.sinks[head0 + g] : -INFINITY);
   }
   __syncthreads();
 
   constexpr int kColumnsPerHead = D / 4;
   const int columns = ng * kColumnsPerHead;
-  const int slices = max(1, static_cast<int>(blockDim.x) / columns);
   auto store = [&](int column, float4 v) {
     const int g = column / kColumnsPerHead, d = column % kColumnsPerHead * 4;
     T* o = a.out + b * a.out_token_stride + (head0 + g) * a.out_head_stride + d;
@@ -98,29 +129,46 @@ __device__ void reduce_partitions(const DecodeAttentionArgs<T>& a, int b, int he
     o[2] = from_float<T>(v.z * f);
     o[3] = from_float<T>(v.w * f);
   };
-  for (int t = threadIdx.x; t < slices * columns; t += blockDim.x) {
-    const int column = t % columns, slice = t / columns, g = column / kColumnsPerHead;
-    const float4* acc = reinterpret_cast<const float4*>(a.partial_acc + (row0 + g) * a.num_partitions * D) +
-                        column % kColumnsPerHead;
-    const float* w = weights + g * a.num_partitions;
+  auto add = [&](float4& v, int column, int p) {  // v += partial p's float4 of `column` × its weight
+    const int g = column / kColumnsPerHead;
+    const float4* acc = reinterpret_cast<const float4*>(a.partial_acc + (row0 + g) * a.num_partitions * D);
+    const float4 x = acc[p * kColumnsPerHead + column % kColumnsPerHead];
+    const float w = weights[g * a.num_partitions + p];
+    v.x += x.x * w;
+    v.y += x.y * w;
+    v.z += x.z * w;
+    v.w += x.w * w;
+  };
+
+  if (columns >= kThreads) {  // columns threadIdx.x + c·kThreads, all partials
+    constexpr int kMostColumns = (kG * kColumnsPerHead + kThreads - 1) / kThreads;
+    float4 v[kMostColumns];
+#pragma unroll
+    for (int c = 0; c < kMostColumns; ++c) v[c] = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll 8
+    for (int p = 0; p < parts; ++p)
+#pragma unroll
+      for (int c = 0; c < kMostColumns; ++c) {
+        const int column = threadIdx.x + c * kThreads;
+        if (column < columns) add(v[c], column, p);
+      }
+#pragma unroll
+    for (int c = 0; c < kMostColumns; ++c)
+      if (threadIdx.x + c * kThreads < columns) store(threadIdx.x + c * kThreads, v[c]);
+    return;
+  }
+
+  const int slices = kThreads / columns;  // column t % columns, partials t / columns + k·slices
+  const int t = threadIdx.x;
+  if (t < slices * columns) {
+    const int column = t % columns;
     float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
 #pragma unroll 8
-    for (int p = slice; p < parts; p += slices) {
-      const float4 x = acc[p * kColumnsPerHead];
-      const float wp = w[p];
-      v.x += x.x * wp;
-      v.y += x.y * wp;
-      v.z += x.z * wp;
-      v.w += x.w * wp;
-    }
-    if (slices == 1)
-      store(column, v);
-    else
-      slice_sums[t] = v;
+    for (int p = t / columns; p < parts; p += slices) add(v, column, p);
+    slice_sums[t] = v;
   }
-  if (slices == 1) return;
   __syncthreads();
-  for (int column = threadIdx.x; column < columns; column += blockDim.x) {
+  for (int column = threadIdx.x; column < columns; column += kThreads) {
     float4 v = slice_sums[column];
     for (int slice = 1; slice < slices; ++slice) {
       const float4 x = slice_sums[slice * columns + column];
@@ -131,6 +179,61 @@ __device__ void reduce_partitions(const DecodeAttentionArgs<T>& a, int b, int he
     }
     store(column, v);
   }
+}
+
+// The end of a decode block whose kDecodeWaves waves left their unnormalised results for query heads head0 ..
+// head0 + ng - 1 in shared memory at `results` (decode_finish_floats(D, kG, ...) floats, 16-byte aligned):
+//   acc [kDecodeWaves][kG][D], then max and sum [kDecodeWaves][kG]   (the waves' own running maxima)
+// They meet at the heads' common max and go to out (the sequence's keys fit one partition: parts <= 1) or to
+// partial `part` of `parts`; the block that finishes a (sequence, head group) last reduces the partials. Every
+// thread of the block calls it after a __syncthreads.
+template <typename T, int D, int kG>
+__device__ void finish_decode_block(const DecodeAttentionArgs<T>& a, int b, int head0, int ng, int part, int parts,
+                                    float* results) {
+  const float* wave_acc = results;
+  const float* wave_max = wave_acc + kDecodeWaves * kG * D;
+  const float* wave_sum = wave_max + kDecodeWaves * kG;
+  float* scratch = results + kDecodeWaves * kG * (D + 2);  // past the results; 16-byte aligned
+  // Per head: its max over the waves, each wave's factor to it, the sum (in scratch, free until the reduction).
+  float* wave_factor = scratch;                       // [kDecodeWaves][kG]
+  float* head_max = wave_factor + kDecodeWaves * kG;  // [kG]
+  float* head_sum = head_max + kG;                    // [kG]
+  for (int g = threadIdx.x; g < ng; g += blockDim.x) {
+    float m = -INFINITY;
+    for (int w = 0; w < kDecodeWaves; ++w) m = fmaxf(m, wave_max[w * kG + g]);
+    float sum = 0.0f;
+    for (int w = 0; w < kDecodeWaves; ++w) {
+      const float wm = wave_max[w * kG + g];
+      const float f = wm == -INFINITY ? 0.0f : __expf(wm - m);
+      wave_factor[w * kG + g] = f;
+      sum += wave_sum[w * kG + g] * f;
+    }
+    head_max[g] = m;
+    head_sum[g] = sum;
+  }
+  __syncthreads();
+  const int64_t row0 = static_cast<int64_t>(b) * a.num_heads + head0;  // (b, head0) in [B, Hq]
+  for (int idx = threadIdx.x; idx < ng * D; idx += blockDim.x) {
+    const int g = idx / D, d = idx % D;
+    float value = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kDecodeWaves; ++w) value += wave_acc[(w * kG + g) * D + d] * wave_factor[w * kG + g];
+    if (parts <= 1) {
+      const float sink = a.sinks != nullptr ? a.sinks[head0 + g] : -INFINITY;
+      a.out[b * a.out_token_stride + (head0 + g) * a.out_head_stride + d] =
+          from_float<T>(normalized(value, head_sum[g], head_max[g], sink));
+    } else {
+      const int64_t slot = (row0 + g) * a.num_partitions + part;
+      a.partial_acc[slot * D + d] = value;
+      if (d == 0) {
+        a.partial_max[slot] = head_max[g];
+        a.partial_sum[slot] = head_sum[g];
+      }
+    }
+  }
+  if (parts <= 1) return;
+  if (!last_to_arrive(b * gridDim.x + blockIdx.x, parts, reinterpret_cast<int*>(scratch))) return;
+  reduce_partitions<T, D, kG>(a, b, head0, ng, parts, scratch);
 }
 
 #endif  // HS_GPU_DEVICE_CODE

@@ -16,7 +16,11 @@ const SHAPES = [
   ...[4096, 8192, 16384, 32768].map((ctx) => ['llama3-8b', 1, ctx, 32, 8, ctx]),
   ['llama3-8b', 8, 4096, 32, 8, 4096], ['llama3-8b', 8, 8192, 32, 8, 8192],
   ['llama3-8b', 64, 4096, 32, 8, 4096], ['llama3-8b', 256, 4096, 32, 8, 4096],
-  ['qwen3 Hq64/Hk4', 1, 32768, 64, 4, 32768], ['qwen3 Hq64/Hk4', 64, 4096, 64, 4, 4096],
+  // GQA groups of 8 (Qwen3-30B-A3B: Hq=32 over Hk=4) and 16 (Qwen3-235B-style Hq=64 over Hk=4): matrix cores.
+  ['qwen3-30b Hq32/Hk4', 1, 32768, 32, 4, 32768], ['qwen3-30b Hq32/Hk4', 8, 8192, 32, 4, 8192],
+  ['qwen3-30b Hq32/Hk4', 64, 4096, 32, 4, 4096],
+  ['qwen3 Hq64/Hk4', 1, 32768, 64, 4, 32768], ['qwen3 Hq64/Hk4', 8, 8192, 64, 4, 8192],
+  ['qwen3 Hq64/Hk4', 64, 4096, 64, 4, 4096],
   // A model's captured decode step is launched for its max_seq_len whatever the lengths: short sequences under it.
   ['llama3-8b short', 1, 136, 32, 8, 4096], ['llama3-8b short', 1, 512, 32, 8, 4096],
   ['llama3-8b short', 1, 512, 32, 8, 512], ['llama3-8b short', 1, 512, 32, 8, 32768],

@@ -171,6 +171,86 @@ describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
       expect.objectContaining({ code: 'HS_INVALID_ARGUMENT' }));
   });
 
+  // Groups of 8 and more take the matrix-core kernel (paged_decode_mma_kernel.h) for head sizes 64 and 128: one
+  // block per KV head scores the whole group (padded to 16 rows) 16 keys per wave step.
+  describe('on matrix cores (groups of 8 and 16)', () => {
+    const groups = [[32, 4], [64, 4], [16, 2], [8, 1]] as const;
+    for (const dtype of HALF_DTYPES)
+      for (const [numHeads, numKvHeads] of groups)
+        it(`matches across step and partition edges, Hq=${numHeads} Hk=${numKvHeads} (${dtype})`, () => {
+          const seqLens = [1, 15, 16, 17, 63, 64, 65, 129, 700, 3001];
+          expectMatch(spec(dtype, { seqLens, numHeads, numKvHeads, seed: 40 + numHeads + numKvHeads }));
+        });
+
+    for (const headSize of [64, 128])
+      for (const blockSize of [1, 24, 32])
+        it(`supports head size ${headSize}, block size ${blockSize}`, () => {
+          expectMatch(spec('f16', { seqLens: [2, 47, 290, 1111], headSize, blockSize, numHeads: 16, numKvHeads: 2, seed: headSize + blockSize }));
+        });
+
+    it('matches a long sequence split over many partitions, and a batch that fills the device', () => {
+      expectMatch(spec('bf16', { seqLens: [20000], numHeads: 64, numKvHeads: 4, seed: 50 }));
+      const seqLens = Array.from({ length: 80 }, (_, i) => 1 + ((i * 53) % 900));
+      expectMatch(spec('bf16', { seqLens, numHeads: 32, numKvHeads: 4, seed: 51 }));
+    });
+
+    it('covers a group larger than 16 (two blocks per KV head) and one of 12 (rows padded)', () => {
+      expectMatch(spec('bf16', { seqLens: [5, 300, 2100], numHeads: 32, numKvHeads: 1, seed: 52 }));
+      expectMatch(spec('f16', { seqLens: [5, 300, 2100], numHeads: 24, numKvHeads: 2, headSize: 64, seed: 53 }));
+    });
+
+    it('applies a sliding window, soft-capping and sinks as the CPU kernel does', () => {
+      const g16 = { numHeads: 32, numKvHeads: 2 };
+      expectMatch(spec('bf16', { seed: 54, ...g16 }), { slidingWindow: 300 });
+      expectMatch(spec('bf16', { seed: 55, ...g16 }), { slidingWindow: 17, softcap: 20 });
+      expectMatch(spec('f16', { seed: 56, ...g16 }), { softcap: 5 });
+      expectMatch(spec('f16', { seed: 57, ...g16 }), { sinks: randomF32(32, 57, 3) });
+      expectMatch(spec('bf16', { seed: 58, seqLens: [3, 40, 5000], ...g16 }),
+        { sinks: randomF32(32, 58, 3), slidingWindow: 1000, softcap: 30 });
+    });
+
+    it('replays a captured call twice between eager calls, with new sequence lengths each time', () => {
+      const s = spec('bf16', { seqLens: [8000, 8001, 3001], numHeads: 64, numKvHeads: 4, seed: 59, maxBlocks: 512 });
+      const d = deviceBatch(s, 8192, { scale: 0.09, sinks: randomF32(64, 60, 2) });
+      const graphOut = d.out(), eagerOut = d.out();
+      const graph = gpuAddon().gpu.captureGraph(0, () => d.call(graphOut));
+      try {
+        for (const lens of [[1, 700, 3001], [8000, 5, 129], [4000, 8001, 3]]) {
+          d.setLens(lens);
+          d.call(eagerOut);
+          graph.replay();
+          graph.replay();
+          gpuAddon().gpu.synchronize(0);
+          const want = d.want(lens);
+          expectClose('bf16', downloadHalf('bf16', graphOut), want);
+          expectClose('bf16', downloadHalf('bf16', eagerOut), want);
+        }
+      } finally {
+        graph.dispose();
+      }
+    });
+
+    it('reports bad block-table entries and sequence lengths as HS_OUT_OF_BOUNDS', () => {
+      const s = spec('f16', { seqLens: [40, 300], numHeads: 16, numKvHeads: 2, seed: 61 });
+      const b = makeDecodeBatch(s);
+      const q = pool.half('f16', [2, 16, 128], b.q);
+      const kc = pool.half('f16', b.cacheShape, b.keyCache), vc = pool.half('f16', b.cacheShape, b.valueCache);
+      const out = pool.poisoned('f16', [2, 16, 128]);
+      const faults = (seqLens: number[], tables: Int32Array) => () => {
+        gpuAddon().ops.gpuPagedDecodeAttention(q, kc, vc, pool.i32([2], seqLens), pool.i32([2, b.maxBlocks], tables), 300,
+          { scale: 0.1 }, out);
+        gpuAddon().gpu.synchronize(0);
+      };
+      const oob = expect.objectContaining({ code: 'HS_OUT_OF_BOUNDS' });
+      const badTable = b.blockTables.slice();
+      badTable[b.maxBlocks + 5] = -7;
+      expect(faults([40, 300], badTable)).toThrow(oob);
+      expect(faults([301, 20], b.blockTables)).toThrow(oob);
+      expect(faults([40, 0], b.blockTables)).toThrow(oob);
+      faults([40, 300], b.blockTables)();
+    });
+  });
+
   it('rejects an unsupported head size and mismatched heads', () => {
     const s = spec('bf16', { seqLens: [4], headSize: 72, seed: 13 });
     expect(() => gpuDecode(s, { scale: 0.1 })).toThrow(expect.objectContaining({ code: 'HS_UNSUPPORTED' }));

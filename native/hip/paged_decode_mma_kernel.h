@@ -1,0 +1,283 @@
+// Device code and launcher of paged decode attention on matrix cores (see paged_decode.h), for GQA groups of 4
+// and more: one block per (KV head, sequence, partition) scores the KV head's whole group of query heads, padded
+// to 16 rows, so each K/V row is read once for the group and the per-key work is a few matrix-core operations
+// whatever the group. Included by the files that instantiate paged_decode_mma_launch for one dtype each.
+//
+// Each wave streams its own 16-key steps as the CUDA-core kernel does (no block-wide barrier until the end):
+//
+//   partition keys:  | w0 step0 | w1 step0 | w2 step0 | w3 step0 | w0 step1 | ...        (16 keys each)
+//   wave's ring:     [kMmaStages][K rows 16 × (D + 8) | V rows 16 × (D + 8)]   cp.async copies, kMmaStages - 1
+//                    steps in flight while one is computed
+//   step:  S[16 heads × 16 keys] = Q·Kᵀ   (Q as A fragments in registers, K rows as B: one tile per 16 of D)
+//          mask, scale, softcap, online softmax per head row in f32 (lanes of a row: mc::kRowLanes)
+//          O[16 heads × D] += P·V         (P from the S accumulators, V rows through load_b_trans)
+//
+// The waves' (max, sum, O) meet in shared memory at the end and go to out or the partials (paged_decode_reduce.h),
+// exactly as in the CUDA-core kernel. Rows are padded by 8 elements so the 8 rows of a fragment load fall on
+// distinct banks.
+#pragma once
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <mutex>
+
+#include "hip/dtypes.h"
+#include "hip/matrix_core.h"
+#include "hip/paged_decode.h"
+#include "hip/paged_decode_async_copy.h"
+#include "hip/paged_decode_reduce.h"
+#include "hip/paged_decode_split.h"
+#include "hip/reduce.h"
+#include "platform/arch.h"
+#include "platform/check.h"
+#include "platform/gpu_check.h"
+#include "runtime/kernel_faults.h"
+
+namespace hipserve::gpu {
+
+constexpr int kMmaDecodeThreads = kDecodeWaves * HS_WAVE_SIZE;
+constexpr int kMmaKeys = mc::kDim;  // keys per wave step: one S tile
+static_assert(kDecodeMmaHeads == mc::kDim, "a block's query heads are the rows of one tile");
+static_assert(kDecodeWaves * kMmaKeys == kDecodePartitionQuantum, "a block step covers one partition quantum");
+// Ring depth per wave. CDNA's copies are plain loads (no cp.async), so depth buys nothing there, and 64 KiB of
+// shared memory per block would not hold more.
+constexpr int kMmaStages = HS_WAVE_SIZE == 32 ? 3 : 1;
+
+template <int D>
+struct MmaDecodeSmem {  // byte offsets
+  static constexpr int kLd = D + 8;
+  static constexpr int kLdP = mc::kDim + 8;
+  static constexpr size_t kStage = size_t{2} * kMmaKeys * kLd * 2;  // K rows, then V rows
+  static constexpr size_t kQ = 0;
+  static constexpr size_t kRing = kQ + size_t{kDecodeMmaHeads} * kLd * 2;
+  static constexpr size_t kP = kRing + size_t{kDecodeWaves} * kMmaStages * kStage;  // CDNA's P tiles (accum_to_a)
+  static constexpr size_t kEnd = kP + size_t{kDecodeWaves} * mc::kDim * kLdP * 2;
+  // At the end everything is reused for finish_decode_block's results and scratch.
+  static constexpr size_t bytes(int num_partitions) {
+    return std::max(kEnd,
+                    decode_finish_floats(D, kDecodeMmaHeads, num_partitions, kMmaDecodeThreads) * sizeof(float));
+  }
+};
+
+#if defined(HS_GPU_DEVICE_CODE)
+
+template <typename T, int D>
+__global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void paged_decode_mma_kernel(
+    DecodeAttentionArgs<T> a) {
+  using Smem = MmaDecodeSmem<D>;
+  constexpr int kLd = Smem::kLd, kChunks = D / 8, kDimTiles = D / mc::kDim, kRows = kDecodeMmaHeads;
+  constexpr int kE = mc::kAccumElems, kR = mc::kAccumRows, kS = kMmaStages;
+  constexpr int kCopies = kMmaKeys * kChunks / HS_WAVE_SIZE;  // 16-byte copies per lane per step, each of K and V
+  static_assert(D % mc::kDim == 0 && kMmaKeys * kChunks % HS_WAVE_SIZE == 0, "whole tiles, whole copies");
+  static_assert(kMmaKeys <= HS_WAVE_SIZE && kS * kMmaKeys <= 64, "a lane per key; a step's key bits per stage");
+  extern __shared__ uint4 mma_decode_smem[];
+  char* const base = reinterpret_cast<char*>(mma_decode_smem);
+  T* const qs = reinterpret_cast<T*>(base + Smem::kQ);
+  const int wave = threadIdx.x / HS_WAVE_SIZE, lane = threadIdx.x % HS_WAVE_SIZE;
+  T* const ring = reinterpret_cast<T*>(base + Smem::kRing + wave * kS * Smem::kStage);
+  T* const p_tile = reinterpret_cast<T*>(base + Smem::kP) + wave * mc::kDim * Smem::kLdP;
+
+  const int group = a.num_heads / a.num_kv_heads;
+  const int chunks_per_head = (group + kRows - 1) / kRows;  // blocks per KV head
+  const int kv_head = blockIdx.x / chunks_per_head;
+  const int head0 = kv_head * group + (blockIdx.x % chunks_per_head) * kRows;
+  const int ng = min(kRows, kv_head * group + group - head0);
+  const int b = blockIdx.y, part = blockIdx.z;
+  const int32_t* table = a.block_tables + b * a.block_table_stride;
+
+  // Lane l holds key l % kMmaKeys of a step: its block-table entry, read one step ahead so that the copies'
+  // addresses are ready (entries of keys at or past `limit` are not read).
+  const int my_key = lane % kMmaKeys;
+  auto key_of = [&](int begin, int j) { return begin + (j * kDecodeWaves + wave) * kMmaKeys + my_key; };
+  int32_t next_block = -1;
+  auto read_table = [&](int begin, int j, int limit) {
+    const int t = key_of(begin, j);
+    next_block = t < limit ? table[a.block_shift >= 0 ? t >> a.block_shift : t / a.block_size] : -1;
+  };
+  // The first entries are read beside seq_lens, not after it, for a guessed partition: partition 0 without a
+  // sliding window starts at key 0 whatever the sequence's length; the others guess that the sequence is
+  // max_seq_len long (a batch of long sequences) and read their entries again when it is not.
+  DecodePartition guess{0, 0, 0};
+  if (part == 0 && a.sliding_window <= 0) {
+    const int64_t table_keys = int64_t{a.max_blocks_per_seq} * a.block_size;
+    guess.end = table_keys < INT32_MAX ? static_cast<int>(table_keys) : INT32_MAX;
+  } else {
+    guess = decode_partition_of(a, a.max_seq_len, part);
+  }
+  read_table(guess.begin, 0, guess.end);
+  const DecodePartition split = decode_partition(a, b, part);
+  if (part > 0 && part >= split.parts) return;  // partition 0 writes zeros for a sequence with no keys
+  const int begin = split.begin, end = split.end;
+  const int rest = end - begin - wave * kMmaKeys;
+  const int nsteps = rest <= 0 ? 0 : (rest + kDecodeWaves * kMmaKeys - 1) / (kDecodeWaves * kMmaKeys);
+  if (begin != guess.begin || end > guess.end) read_table(begin, 0, end);
+
+  uint64_t ok_bits = 0;  // bits stage * kMmaKeys + k: key k of that stage is in range with a valid block
+  auto issue = [&](int j) {
+    const int stage = j % kS;
+    if (j < nsteps) {
+      T* const ks = ring + stage * (Smem::kStage / 2);
+      T* const vs = ks + kMmaKeys * kLd;
+      const int t = key_of(begin, j);
+      const bool in_range = t < end;
+      const bool ok = in_range && next_block >= 0 && next_block < a.num_blocks;
+      if (in_range && !ok && lane < kMmaKeys) raise_kernel_fault(a.fault, kFaultBlockTable);
+      int64_t row = -1;
+      if (ok) {
+        const int idx = a.block_shift >= 0 ? t >> a.block_shift : t / a.block_size;
+        row = next_block * a.cache_block_stride + (t - idx * a.block_size) * a.cache_offset_stride +
+              kv_head * a.cache_head_stride;
+      }
+      uint32_t mask = ok ? 1u << my_key : 0u;
+#pragma unroll
+      for (int offset = 1; offset < kMmaKeys; offset *= 2) mask |= shfl_xor(mask, offset);
+      ok_bits = (ok_bits & ~(uint64_t{0xffff} << (stage * kMmaKeys))) | uint64_t{mask} << (stage * kMmaKeys);
+#pragma unroll
+      for (int i = 0; i < kCopies; ++i) {
+        const int c = i * HS_WAVE_SIZE + lane, key = c / kChunks, chunk = c % kChunks;
+        const int64_t r = shfl(row, key);
+        const int64_t src = (r >= 0 ? r : 0) + chunk * 8;
+        copy_16_async(ks + key * kLd + chunk * 8, a.key_cache + src, r >= 0);
+        copy_16_async(vs + key * kLd + chunk * 8, a.value_cache + src, r >= 0);
+      }
+      read_table(begin, j + 1, end);
+    }
+    async_copy_commit();  // empty past the last step: the wait below counts groups
+  };
+#pragma unroll
+  for (int j = 0; j < kS - 1; ++j) issue(j);
+
+  // The query rows after the first copies (zeros past the group): A fragments, held for the whole loop.
+  for (int c = threadIdx.x; c < kRows * kChunks; c += blockDim.x) {
+    const int r = c / kChunks, ch = c % kChunks;
+    uint4 v = make_uint4(0, 0, 0, 0);
+    if (r < ng) v = *reinterpret_cast<const uint4*>(a.q + b * a.q_token_stride + (head0 + r) * a.q_head_stride + ch * 8);
+    *reinterpret_cast<uint4*>(qs + r * kLd + ch * 8) = v;
+  }
+  __syncthreads();
+  mc::FragA qa[kDimTiles];
+#pragma unroll
+  for (int kk = 0; kk < kDimTiles; ++kk) qa[kk] = mc::load_a(qs + kk * mc::kDim, kLd);
+
+  mc::Accum o[kDimTiles];
+#pragma unroll
+  for (int t = 0; t < kDimTiles; ++t) mc::zero(o[t]);
+  float row_max[kR], row_sum[kR];  // row_sum: this lane's part
+#pragma unroll
+  for (int r = 0; r < kR; ++r) {
+    row_max[r] = -INFINITY;
+    row_sum[r] = 0.0f;
+  }
+
+  for (int j = 0; j < nsteps; ++j) {
+    mc::wave_sync();    // every lane is done with the stage step j - 1 read
+    issue(j + kS - 1);  // into that stage
+    async_copy_wait<kS - 1>();
+    mc::wave_sync();  // step j's rows, copied by all the wave's lanes, visible to all
+    const int stage = j % kS;
+    const T* const ks = ring + stage * (Smem::kStage / 2);
+    const T* const vs = ks + kMmaKeys * kLd;
+    const uint32_t ok = static_cast<uint32_t>(ok_bits >> (stage * kMmaKeys));
+
+    mc::Accum s;
+    mc::zero(s);
+#pragma unroll
+    for (int kk = 0; kk < kDimTiles; ++kk) mc::mma<T>(s, qa[kk], mc::load_b(ks + kk * mc::kDim, kLd));
+
+    float step_max[kR];
+#pragma unroll
+    for (int r = 0; r < kR; ++r) step_max[r] = -INFINITY;
+#pragma unroll
+    for (int i = 0; i < kE; ++i) {
+      float x = s.x[i] * a.scale;
+      if (a.softcap > 0.0f) x = a.softcap * tanhf(x / a.softcap);
+      s.x[i] = (ok >> mc::accum_col(i)) & 1u ? x : -INFINITY;
+      step_max[mc::accum_slot(i)] = fmaxf(step_max[mc::accum_slot(i)], s.x[i]);
+    }
+    float alpha[kR];
+    bool grew = false;
+#pragma unroll
+    for (int r = 0; r < kR; ++r) {
+      const float m = fmaxf(row_max[r], group_max<mc::kRowLanes>(step_max[r]));
+      alpha[r] = m == row_max[r] ? 1.0f : __expf(row_max[r] - m);  // 0 from -inf
+      grew |= m != row_max[r];
+      row_max[r] = m;
+      row_sum[r] *= alpha[r];
+    }
+    if (wave_any(grew)) {  // rare after the first steps
+#pragma unroll
+      for (int t = 0; t < kDimTiles; ++t)
+#pragma unroll
+        for (int i = 0; i < kE; ++i) o[t].x[i] *= alpha[mc::accum_slot(i)];
+    }
+#pragma unroll
+    for (int i = 0; i < kE; ++i) {
+      const float m = row_max[mc::accum_slot(i)];
+      const float p = m == -INFINITY ? 0.0f : __expf(s.x[i] - m);
+      row_sum[mc::accum_slot(i)] += p;
+      s.x[i] = p;
+    }
+    const mc::FragA pa = mc::accum_to_a<T>(s, p_tile, Smem::kLdP);
+#pragma unroll
+    for (int t = 0; t < kDimTiles; ++t) mc::mma<T>(o[t], pa, mc::load_b_trans(vs + t * mc::kDim, kLd));
+  }
+  async_copy_wait<0>();
+
+  // The waves meet in shared memory (all of it: the ring, Q and the P tiles are done).
+  __syncthreads();
+  float* const wave_acc = reinterpret_cast<float*>(base);  // [kDecodeWaves][kRows][D]
+  float* const wave_max = wave_acc + kDecodeWaves * kRows * D;
+  float* const wave_sum = wave_max + kDecodeWaves * kRows;
+#pragma unroll
+  for (int r = 0; r < kR; ++r) row_sum[r] = group_sum<mc::kRowLanes>(row_sum[r]);
+#pragma unroll
+  for (int i = 0; i < kE; ++i) {
+    const int row = wave * kRows + mc::accum_row(i);
+#pragma unroll
+    for (int t = 0; t < kDimTiles; ++t) wave_acc[row * D + t * mc::kDim + mc::accum_col(i)] = o[t].x[i];
+    if (lane % mc::kRowLanes == 0) {
+      wave_max[row] = row_max[mc::accum_slot(i)];
+      wave_sum[row] = row_sum[mc::accum_slot(i)];
+    }
+  }
+  __syncthreads();
+  finish_decode_block<T, D, kRows>(a, b, head0, ng, part, split.parts, wave_acc);
+}
+
+#endif  // HS_GPU_DEVICE_CODE
+
+template <typename T, int D>
+void launch_mma_decode(const DecodeAttentionArgs<T>& a, hipStream_t stream) {
+  using Smem = MmaDecodeSmem<D>;
+  constexpr size_t kMostBytes = Smem::bytes(kDecodeMmaMaxPartitions);
+  static_assert(kMostBytes <= (HS_WAVE_SIZE == 32 ? 227 : 64) * 1024, "fits a block's shared memory");
+  static_assert(HS_WAVE_SIZE == 64 || 2 * (kMostBytes + 1024) <= 228 * 1024 || kDecodeMmaBlocksPerCu == 1,
+                "kDecodeMmaBlocksPerCu blocks fit an SM (sm_90: 228 KiB)");
+  const int group = a.num_heads / a.num_kv_heads;
+  const dim3 grid(static_cast<unsigned>(a.num_kv_heads * ((group + kDecodeMmaHeads - 1) / kDecodeMmaHeads)),
+                  static_cast<unsigned>(a.num_seqs), static_cast<unsigned>(a.num_partitions));
+  HS_CHECK(a.num_partitions == 1 ||
+               (grid.x * grid.y <= kDecodeCounters && a.num_partitions <= kDecodeMmaMaxPartitions),
+           unsupported, "paged decode attention: " << grid.x * grid.y << " (sequence, head group) pairs over "
+                                                   << a.num_partitions << " partitions");
+  int device = 0;
+  HS_GPU_CHECK(hipGetDevice(&device));
+  static std::array<std::once_flag, kMaxDevices> shared_allowed;  // past the default 48 KiB, once per device
+  std::call_once(shared_allowed[device], [] {
+    HS_GPU_CHECK(hipFuncSetAttribute(reinterpret_cast<const void*>(&paged_decode_mma_kernel<T, D>),
+                                     hipFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kMostBytes)));
+  });
+  paged_decode_mma_kernel<T, D><<<grid, kMmaDecodeThreads, Smem::bytes(a.num_partitions), stream>>>(a);
+  HS_GPU_CHECK_LAUNCH();
+}
+
+template <typename T>
+void paged_decode_mma_launch(const DecodeAttentionArgs<T>& args, int head_size, hipStream_t stream) {
+  switch (head_size) {
+    case 64: return launch_mma_decode<T, 64>(args, stream);
+    case 128: return launch_mma_decode<T, 128>(args, stream);
+    default: throw Error(ErrorCode::unsupported, "paged decode attention on matrix cores: head size 64 or 128");
+  }
+}
+
+}  // namespace hipserve::gpu
