@@ -65,13 +65,17 @@ constexpr int kDecodeBlocksPerCu = 4;         // blocks resident per CU, roughly
 constexpr int kDecodeMaxPartitions = 1024;    // the reducer's weights stay in the block's shared memory
 constexpr int kDecodeCounters = 4096;         // (sequence, head group) pairs a split launch may have
 
-// Groups of at least kDecodeMmaMinGroup query heads per KV head with head sizes 64 and 128 take the matrix-core
-// kernel (paged_decode_mma_kernel.h): one block scores a KV head's whole group, padded to 16 rows, against each
+// Groups of at least kDecodeMmaMinGroup query heads per KV head with head sizes 64 and 128 (and groups of 4 to 7
+// in batches of at most kDecodeMmaSmallBatch sequences) take the matrix-core kernel (paged_decode_mma_kernel.h): one block scores a KV head's whole group, padded to 16 rows, against each
 // K tile and accumulates P·V on matrix cores, so K/V are read once per group and the per-key work does not grow
 // with the group. Smaller groups, other head sizes: the CUDA-core kernel above (paged_decode_kernel.h). The
 // environment variable HIPSERVE_PAGED_DECODE=v4 or =mma forces one of them where both apply, and
 // HIPSERVE_PAGED_DECODE_RESIDENT=n plans the partitions for n resident blocks per CU (both for benchmarks).
-constexpr int kDecodeMmaMinGroup = 4;  // PERF.md: faster for groups 4, 8 and 16 at every 4k+ context
+constexpr int kDecodeMmaMinGroup = 8;
+// PERF.md: for group 4 the matrix-core kernel is faster at every 4k+ context, but slower at short ones for large
+// batches, and a graph's launch is planned for max_seq_len whatever the lengths: the 8B decode step at context 160
+// lost 2% at batch 64 and 256 with it and gained up to 1% at batch 1 and 8.
+constexpr int kDecodeMmaSmallBatch = 8;
 constexpr int kDecodeMmaHeads = 16;          // query heads per matrix-core block (larger groups take several)
 constexpr int kDecodeMmaBlocksPerCu = 2;     // resident matrix-core blocks per CU (shared memory)
 constexpr int kDecodeMmaMaxPartitions = 256; // the reducer's weights for 16 heads stay within CDNA's 64 KiB
@@ -86,7 +90,7 @@ struct DecodePath {
   int heads_per_block, blocks_per_cu, max_partitions;
   int wide_split;  // > 0: one block per CU where that leaves at least this many partitions (0: off)
 };
-DecodePath choose_decode_path(int group_size, int head_size);
+DecodePath choose_decode_path(int group_size, int head_size, int num_seqs);
 
 // Partitions per sequence for a launch, from host arguments only: as many as fit one full wave of resident
 // blocks beside the others (rounded down: a second, nearly empty wave costs a whole partition's time), at most

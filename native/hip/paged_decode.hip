@@ -63,7 +63,7 @@ void check_views(const TensorView& q, const TensorView& key_cache, const TensorV
 
 }  // namespace
 
-DecodePath choose_decode_path(int group_size, int head_size) {
+DecodePath choose_decode_path(int group_size, int head_size, int num_seqs) {
   static const std::string forced = [] {
     const char* v = std::getenv("HIPSERVE_PAGED_DECODE");
     return std::string(v != nullptr ? v : "");
@@ -74,7 +74,8 @@ DecodePath choose_decode_path(int group_size, int head_size) {
     return v != nullptr ? std::max(1, std::atoi(v)) : 0;
   }();
   const bool mma_fits = head_size == 64 || head_size == 128;
-  const bool mma = mma_fits && (forced == "mma" || (forced != "v4" && group_size >= kDecodeMmaMinGroup));
+  const bool by_default = group_size >= kDecodeMmaMinGroup || (group_size >= 4 && num_seqs <= kDecodeMmaSmallBatch);
+  const bool mma = mma_fits && (forced == "mma" || (forced != "v4" && by_default));
   if (mma)
     return {true, kDecodeMmaHeads, resident > 0 ? resident : kDecodeMmaBlocksPerCu, kDecodeMmaMaxPartitions,
             resident > 0 ? 0 : kDecodeMmaWideSplit};
@@ -113,7 +114,7 @@ void paged_decode_attention(const TensorView& q, const TensorView& key_cache, co
   DeviceGuard guard(device);
   const int num_seqs = static_cast<int>(q.size(0)), num_heads = static_cast<int>(q.size(1));
   const int num_kv_heads = static_cast<int>(key_cache.size(2)), head_size = static_cast<int>(q.size(2));
-  const DecodePath path = choose_decode_path(num_heads / num_kv_heads, head_size);
+  const DecodePath path = choose_decode_path(num_heads / num_kv_heads, head_size, num_seqs);
   const int num_partitions =
       plan_decode_partitions(path, num_seqs, num_kv_heads, num_heads / num_kv_heads, static_cast<int>(max_seq_len),
                              params.sliding_window, device_caps(device).compute_units);
