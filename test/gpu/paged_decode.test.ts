@@ -126,13 +126,12 @@ describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
     calls.forEach(([d, lens], i) => expectClose('bf16', downloadHalf('bf16', outs[i]!), d.want(lens)));
   });
 
-  it('replays a captured call twice between eager calls, with new sequence lengths each time', () => {
-    const s = spec('bf16', { seqLens: [4000, 4001, 3001], seed: 23, maxBlocks: 256 });
-    const d = deviceBatch(s, 4096, { scale: 0.09, sinks: randomF32(8, 24, 2) });
+  /** A call captured once and replayed twice per set of lengths, beside an eager call: both match the reference. */
+  function expectReplays(d: ReturnType<typeof deviceBatch>, lengths: number[][]) {
     const graphOut = d.out(), eagerOut = d.out();
     const graph = gpuAddon().gpu.captureGraph(0, () => d.call(graphOut));
     try {
-      for (const lens of [[1, 700, 3001], [2000, 5, 129], [4000, 4001, 3]]) {
+      for (const lens of lengths) {
         d.setLens(lens);
         d.call(eagerOut);
         graph.replay();
@@ -145,6 +144,12 @@ describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
     } finally {
       graph.dispose();
     }
+  }
+
+  it('replays a captured call twice between eager calls, with new sequence lengths each time', () => {
+    const s = spec('bf16', { seqLens: [4000, 4001, 3001], seed: 23, maxBlocks: 256 });
+    expectReplays(deviceBatch(s, 4096, { scale: 0.09, sinks: randomF32(8, 24, 2) }),
+      [[1, 700, 3001], [2000, 5, 129], [4000, 4001, 3]]);
   });
 
   it('reports bad block-table entries and sequence lengths as HS_OUT_OF_BOUNDS', () => {
@@ -211,23 +216,8 @@ describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
 
     it('replays a captured call twice between eager calls, with new sequence lengths each time', () => {
       const s = spec('bf16', { seqLens: [8000, 8001, 3001], numHeads: 64, numKvHeads: 4, seed: 59, maxBlocks: 512 });
-      const d = deviceBatch(s, 8192, { scale: 0.09, sinks: randomF32(64, 60, 2) });
-      const graphOut = d.out(), eagerOut = d.out();
-      const graph = gpuAddon().gpu.captureGraph(0, () => d.call(graphOut));
-      try {
-        for (const lens of [[1, 700, 3001], [8000, 5, 129], [4000, 8001, 3]]) {
-          d.setLens(lens);
-          d.call(eagerOut);
-          graph.replay();
-          graph.replay();
-          gpuAddon().gpu.synchronize(0);
-          const want = d.want(lens);
-          expectClose('bf16', downloadHalf('bf16', graphOut), want);
-          expectClose('bf16', downloadHalf('bf16', eagerOut), want);
-        }
-      } finally {
-        graph.dispose();
-      }
+      expectReplays(deviceBatch(s, 8192, { scale: 0.09, sinks: randomF32(64, 60, 2) }),
+        [[1, 700, 3001], [8000, 5, 129], [4000, 8001, 3]]);
     });
 
     it('reports bad block-table entries and sequence lengths as HS_OUT_OF_BOUNDS', () => {
