@@ -12,9 +12,9 @@
 // The algorithm is cached per (T, N, K, row strides, dtypes, bias, alignments): the heuristic's first choice, or for
 // T <= 256 the fastest of its first 8, timed on the first call made outside a graph capture (that call waits for
 // the device once; HIPSERVE_BLAS_TUNE=0 keeps the first choice).
-// Otherwise a call enqueues one GEMM on `stream`: no allocation, no synchronization, so it can be captured into a graph,
-// provided blas_init(device) ran before the capture began (matmul throws `invalid_argument` when it would have
-// to create the handle during a capture). Calls on different streams of one device share the workspace: they
+// Otherwise a call enqueues one GEMM on `stream`: no allocation, no synchronization, so it can be captured into a
+// graph, provided blas_init(device) ran before the capture began (matmul throws `invalid_argument` when it would
+// have to create the handle during a capture). Calls on different streams of one device share the workspace: they
 // must not run concurrently.
 #pragma once
 #include "hipserve/tensor_view.h"
