@@ -194,7 +194,9 @@ blaslt::MatmulAlgo choose_algo(BlasContext& ctx, const PlanKey& key, const Probl
   if (tune && found > 1) {
     chosen = fastest_candidate(
         found, kTunedReps,
-        [&](int i) { return results[i].state == blaslt::kStatusSuccess && run(results[i].algo) == blaslt::kStatusSuccess; },
+        [&](int i) {
+          return results[i].state == blaslt::kStatusSuccess && run(results[i].algo) == blaslt::kStatusSuccess;
+        },
         stream);
     HS_CHECK(chosen >= 0, device_error, "matmul: none of the BLAS heuristic's " << found << " algorithms ran");
   }

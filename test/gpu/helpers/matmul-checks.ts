@@ -4,7 +4,9 @@ import { expect } from 'vitest';
 import type { DeviceMatmulOptions, DeviceTensorArg } from '../../../bindings/gpu.js';
 import { Tensor } from '../../../bindings/tensor.js';
 import { maxViolation, randomF32 } from '../../helpers/random.js';
-import { cpu, type DevicePool, downloadHalf, gpuAddon, halfViolation, relativeError, roundHalf, type HalfDType } from './gpu.js';
+import {
+  cpu, type DevicePool, downloadHalf, gpuAddon, halfViolation, relativeError, roundHalf, type HalfDType,
+} from './gpu.js';
 
 export interface MatmulCase {
   dtype: HalfDType;
@@ -16,7 +18,8 @@ export interface MatmulCase {
 }
 
 /** The CPU matmul (f32 in, f32 out) on the half-rounded inputs the GPU got. */
-export function cpuMatmul(x: Float32Array, w: Float32Array, bias: Float32Array | null, t: number, n: number, k: number) {
+export function cpuMatmul(x: Float32Array, w: Float32Array, bias: Float32Array | null, t: number, n: number,
+  k: number) {
   const out = Tensor.f32([t, n]);
   cpu.matmul(Tensor.f32([t, k], x), Tensor.f32([n, k], w), bias ? Tensor.f32([n], bias) : null, out);
   return out.data;
