@@ -68,9 +68,10 @@ constexpr int kDecodeCounters = 4096;         // (sequence, head group) pairs a 
 // Groups of at least kDecodeMmaMinGroup query heads per KV head with head sizes 64 and 128 (and groups of 4 to 7
 // in batches of at most kDecodeMmaSmallBatch sequences) take the matrix-core kernel (paged_decode_mma_kernel.h):
 // one block scores a KV head's whole group, padded to 16 rows, against each K tile and accumulates P·V on matrix
-// cores, so K/V are read once per group and the per-key work does not grow with the group. Smaller groups, other head sizes: the CUDA-core kernel above (paged_decode_kernel.h). The
-// environment variable HIPSERVE_PAGED_DECODE=v4 or =mma forces one of them where both apply, and
-// HIPSERVE_PAGED_DECODE_RESIDENT=n plans the partitions for n resident blocks per CU (both for benchmarks).
+// cores, so K/V are read once per group and the per-key work does not grow with the group. Smaller groups, other
+// head sizes: the CUDA-core kernel above (paged_decode_kernel.h). The environment variable
+// HIPSERVE_PAGED_DECODE=v4 or =mma forces one of them where both apply, and HIPSERVE_PAGED_DECODE_RESIDENT=n plans
+// the partitions for n resident blocks per CU (both for benchmarks).
 constexpr int kDecodeMmaMinGroup = 8;
 // PERF.md: for group 4 the matrix-core kernel is faster at every 4k+ context, but slower at short ones for large
 // batches, and a graph's launch is planned for max_seq_len whatever the lengths: the 8B decode step at context 160
