@@ -23,6 +23,7 @@
 
 #include "hip/dtypes.h"
 #include "hip/matrix_core.h"
+#include "hip/online_softmax_rows.h"
 #include "hip/paged_decode.h"
 #include "hip/paged_decode_async_copy.h"
 #include "hip/paged_decode_reduce.h"
@@ -159,15 +160,7 @@ __global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void page
 #pragma unroll
   for (int kk = 0; kk < kDimTiles; ++kk) qa[kk] = mc::load_a(qs + kk * mc::kDim, kLd);
 
-  mc::Accum o[kDimTiles];
-#pragma unroll
-  for (int t = 0; t < kDimTiles; ++t) mc::zero(o[t]);
-  float row_max[kR], row_sum[kR];  // row_sum: this lane's part
-#pragma unroll
-  for (int r = 0; r < kR; ++r) {
-    row_max[r] = -INFINITY;
-    row_sum[r] = 0.0f;
-  }
+  OnlineSoftmaxRows<kDimTiles> sm;
 
   for (int j = 0; j < nsteps; ++j) {
     mc::wave_sync();    // every lane is done with the stage step j - 1 read
@@ -194,32 +187,11 @@ __global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void page
       s.x[i] = (ok >> mc::accum_col(i)) & 1u ? x : -INFINITY;
       step_max[mc::accum_slot(i)] = fmaxf(step_max[mc::accum_slot(i)], s.x[i]);
     }
-    float alpha[kR];
-    bool grew = false;
-#pragma unroll
-    for (int r = 0; r < kR; ++r) {
-      const float m = fmaxf(row_max[r], group_max<mc::kRowLanes>(step_max[r]));
-      alpha[r] = m == row_max[r] ? 1.0f : __expf(row_max[r] - m);  // 0 from -inf
-      grew |= m != row_max[r];
-      row_max[r] = m;
-      row_sum[r] *= alpha[r];
-    }
-    if (wave_any(grew)) {  // rare after the first steps
-#pragma unroll
-      for (int t = 0; t < kDimTiles; ++t)
-#pragma unroll
-        for (int i = 0; i < kE; ++i) o[t].x[i] *= alpha[mc::accum_slot(i)];
-    }
-#pragma unroll
-    for (int i = 0; i < kE; ++i) {
-      const float m = row_max[mc::accum_slot(i)];
-      const float p = m == -INFINITY ? 0.0f : __expf(s.x[i] - m);
-      row_sum[mc::accum_slot(i)] += p;
-      s.x[i] = p;
-    }
+    sm.rescale(step_max);
+    sm.weigh(s);
     const mc::FragA pa = mc::accum_to_a<T>(s, p_tile, Smem::kLdP);
 #pragma unroll
-    for (int t = 0; t < kDimTiles; ++t) mc::mma<T>(o[t], pa, mc::load_b_trans(vs + t * mc::kDim, kLd));
+    for (int t = 0; t < kDimTiles; ++t) mc::mma<T>(sm.o[t], pa, mc::load_b_trans(vs + t * mc::kDim, kLd));
   }
   async_copy_wait<0>();
 
@@ -228,16 +200,15 @@ __global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void page
   float* const wave_acc = reinterpret_cast<float*>(base);  // [kDecodeWaves][kRows][D]
   float* const wave_max = wave_acc + kDecodeWaves * kRows * D;
   float* const wave_sum = wave_max + kDecodeWaves * kRows;
-#pragma unroll
-  for (int r = 0; r < kR; ++r) row_sum[r] = group_sum<mc::kRowLanes>(row_sum[r]);
+  sm.sum_rows();
 #pragma unroll
   for (int i = 0; i < kE; ++i) {
     const int row = wave * kRows + mc::accum_row(i);
 #pragma unroll
-    for (int t = 0; t < kDimTiles; ++t) wave_acc[row * D + t * mc::kDim + mc::accum_col(i)] = o[t].x[i];
+    for (int t = 0; t < kDimTiles; ++t) wave_acc[row * D + t * mc::kDim + mc::accum_col(i)] = sm.o[t].x[i];
     if (lane % mc::kRowLanes == 0) {
-      wave_max[row] = row_max[mc::accum_slot(i)];
-      wave_sum[row] = row_sum[mc::accum_slot(i)];
+      wave_max[row] = sm.row_max[mc::accum_slot(i)];
+      wave_sum[row] = sm.row_sum[mc::accum_slot(i)];
     }
   }
   __syncthreads();

@@ -15,6 +15,7 @@
 
 #include "hip/dtypes.h"
 #include "hip/matrix_core.h"
+#include "hip/online_softmax_rows.h"
 #include "hip/paged_prefill.h"
 #include "hip/reduce.h"
 #include "hip/varlen_sequence.h"
@@ -139,15 +140,7 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
     pos[i] = row < num_rows ? first_pos + row / group : -1;
   }
 
-  mc::Accum o[kDimTiles];
-#pragma unroll
-  for (int t = 0; t < kDimTiles; ++t) mc::zero(o[t]);
-  float row_max[kR], row_sum[kR];  // row_sum: this lane's part
-#pragma unroll
-  for (int r = 0; r < kR; ++r) {
-    row_max[r] = -INFINITY;
-    row_sum[r] = 0.0f;
-  }
+  OnlineSoftmaxRows<kDimTiles> sm;
   const int32_t* table = a.block_tables + b * a.block_table_stride;
   using Fetch = KvFetch<T, D, kKeys>;
   const int num_tiles = (key_end - key_begin + kKeys - 1) / kKeys;
@@ -217,27 +210,10 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
         s[t].x[i] = seen ? x : -INFINITY;
         tile_max[mc::accum_slot(i)] = fmaxf(tile_max[mc::accum_slot(i)], s[t].x[i]);
       }
-    float alpha[kR];
-#pragma unroll
-    for (int r = 0; r < kR; ++r) {
-      const float m = fmaxf(row_max[r], group_max<mc::kRowLanes>(tile_max[r]));
-      alpha[r] = m == -INFINITY ? 1.0f : __expf(row_max[r] - m);
-      row_max[r] = m;
-      row_sum[r] *= alpha[r];
-    }
-#pragma unroll
-    for (int t = 0; t < kDimTiles; ++t)
-#pragma unroll
-      for (int i = 0; i < kE; ++i) o[t].x[i] *= alpha[mc::accum_slot(i)];
+    sm.rescale(tile_max);
 #pragma unroll
     for (int t = 0; t < kKeyTiles; ++t) {
-#pragma unroll
-      for (int i = 0; i < kE; ++i) {
-        const float m = row_max[mc::accum_slot(i)];
-        const float p = m == -INFINITY ? 0.0f : __expf(s[t].x[i] - m);
-        row_sum[mc::accum_slot(i)] += p;
-        s[t].x[i] = p;
-      }
+      sm.weigh(s[t]);
       mc::store<T>(s[t], ps + t * mc::kDim, Tile::kLdP);
     }
     mc::wave_sync();
@@ -253,28 +229,27 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
       const mc::FragA pa = mc::load_a(ps + kk * mc::kDim, Tile::kLdP);
 #pragma unroll
       for (int t = 0; t < kDimTiles; ++t)
-        mc::mma<T>(o[t], pa, mc::load_b(vs + t * mc::kDim * Tile::kLdV + kk * mc::kDim, Tile::kLdV));
+        mc::mma<T>(sm.o[t], pa, mc::load_b(vs + t * mc::kDim * Tile::kLdV + kk * mc::kDim, Tile::kLdV));
     }
   }
 
   // out = O / (row sum [+ e^(sink − max)]), both relative to the larger of the row's max and its sink
-#pragma unroll
-  for (int r = 0; r < kR; ++r) row_sum[r] = group_sum<mc::kRowLanes>(row_sum[r]);
+  sm.sum_rows();
 #pragma unroll
   for (int i = 0; i < kE; ++i) {
     const int row = row0 + wave * mc::kDim + mc::accum_row(i);
     if (row >= num_rows) continue;
     const int64_t token = seq.q_begin + row / group;
     const int head = kv_head * group + row % group;
-    const float m = row_max[mc::accum_slot(i)];
+    const float m = sm.row_max[mc::accum_slot(i)];
     const float sink = a.sinks != nullptr ? a.sinks[head] : -INFINITY;
     const float top = fmaxf(m, sink);
     const float keep = top == -INFINITY ? 0.0f : __expf(m - top);
-    const float den = row_sum[mc::accum_slot(i)] * keep + (sink == -INFINITY ? 0.0f : __expf(sink - top));
+    const float den = sm.row_sum[mc::accum_slot(i)] * keep + (sink == -INFINITY ? 0.0f : __expf(sink - top));
     const float factor = den > 0.0f ? keep / den : 0.0f;
     T* dst = a.out + token * a.out_token_stride + head * a.out_head_stride + mc::accum_col(i);
 #pragma unroll
-    for (int t = 0; t < kDimTiles; ++t) dst[t * mc::kDim] = from_float<T>(o[t].x[i] * factor);
+    for (int t = 0; t < kDimTiles; ++t) dst[t * mc::kDim] = from_float<T>(sm.o[t].x[i] * factor);
   }
 }
 
