@@ -12,9 +12,54 @@
 namespace hipserve::gpu {
 namespace {
 
-// One block per row. Pass 1 forms the (rounded) residual sum and its sum of squares; pass 2 reads it back
-// (the same thread's own writes, from cache) and scales. kVec elements per access: 8 (16 bytes) or 1.
-template <typename T, int kVec>
+// One block per row, each thread owning kVecs 16-byte slices of it in registers (rows of up to 1024 · 8 · kVecs
+// elements, 16-byte aligned): the weight, x and residual loads are all issued before anything waits, so a decode
+// step's norm costs one memory round trip, not three (x, then the residual read back, then the weight).
+template <typename T, int kVecs>
+__global__ void rms_norm_rows_kernel(const T* x, int64_t x_stride, T* residual, int64_t res_stride, const T* weight,
+                                     float eps, int hidden, T* out, int64_t out_stride) {
+  __shared__ float scratch[kMaxWavesPerBlock];
+  const int64_t row = blockIdx.x;
+  const T* xr = x + row * x_stride;
+  T* rr = residual != nullptr ? residual + row * res_stride : nullptr;
+  float v[kVecs][8], w[kVecs][8];
+#pragma unroll
+  for (int u = 0; u < kVecs; ++u) {
+    const int i = (threadIdx.x + u * blockDim.x) * 8;
+    if (i >= hidden) continue;
+    load_vec<T, 8>(weight + i, w[u]);
+    load_vec<T, 8>(xr + i, v[u]);
+    if (rr != nullptr) {
+      float r[8];
+      load_vec<T, 8>(rr + i, r);
+#pragma unroll
+      for (int j = 0; j < 8; ++j) v[u][j] = round_to<T>(v[u][j] + r[j]);
+    }
+  }
+  float sum_sq = 0.0f;
+#pragma unroll
+  for (int u = 0; u < kVecs; ++u) {
+    const int i = (threadIdx.x + u * blockDim.x) * 8;
+    if (i >= hidden) continue;
+    if (rr != nullptr) store_vec<T, 8>(rr + i, v[u]);
+#pragma unroll
+    for (int j = 0; j < 8; ++j) sum_sq += v[u][j] * v[u][j];
+  }
+  const float inv = rsqrtf(block_sum(sum_sq, scratch) / static_cast<float>(hidden) + eps);
+  T* outr = out + row * out_stride;
+#pragma unroll
+  for (int u = 0; u < kVecs; ++u) {
+    const int i = (threadIdx.x + u * blockDim.x) * 8;
+    if (i >= hidden) continue;
+#pragma unroll
+    for (int j = 0; j < 8; ++j) v[u][j] = v[u][j] * inv * w[u][j];
+    store_vec<T, 8>(outr + i, v[u]);
+  }
+}
+
+// Any other row (unaligned, H % 8 != 0, or wider than the register kernel takes): pass 1 forms the (rounded)
+// residual sum and its sum of squares; pass 2 reads it back (the same thread's own writes) and scales.
+template <typename T>
 __global__ void rms_norm_kernel(const T* x, int64_t x_stride, T* residual, int64_t res_stride, const T* weight,
                                 float eps, int hidden, T* out, int64_t out_stride) {
   __shared__ float scratch[kMaxWavesPerBlock];
@@ -23,29 +68,18 @@ __global__ void rms_norm_kernel(const T* x, int64_t x_stride, T* residual, int64
   T* rr = residual != nullptr ? residual + row * res_stride : nullptr;
   const T* src = rr != nullptr ? rr : xr;
   float sum_sq = 0.0f;
-  for (int i = threadIdx.x * kVec; i < hidden; i += blockDim.x * kVec) {
-    float v[kVec];
-    load_vec<T, kVec>(xr + i, v);
+  for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
+    float v = to_float(xr[i]);
     if (rr != nullptr) {
-      float r[kVec];
-      load_vec<T, kVec>(rr + i, r);
-#pragma unroll
-      for (int j = 0; j < kVec; ++j) v[j] = round_to<T>(v[j] + r[j]);
-      store_vec<T, kVec>(rr + i, v);
+      v = round_to<T>(v + to_float(rr[i]));
+      rr[i] = from_float<T>(v);
     }
-#pragma unroll
-    for (int j = 0; j < kVec; ++j) sum_sq += v[j] * v[j];
+    sum_sq += v * v;
   }
   const float inv = rsqrtf(block_sum(sum_sq, scratch) / static_cast<float>(hidden) + eps);
   T* outr = out + row * out_stride;
-  for (int i = threadIdx.x * kVec; i < hidden; i += blockDim.x * kVec) {
-    float v[kVec], w[kVec];
-    load_vec<T, kVec>(src + i, v);
-    load_vec<T, kVec>(weight + i, w);
-#pragma unroll
-    for (int j = 0; j < kVec; ++j) v[j] = v[j] * inv * w[j];
-    store_vec<T, kVec>(outr + i, v);
-  }
+  for (int i = threadIdx.x; i < hidden; i += blockDim.x)
+    outr[i] = from_float<T>(to_float(src[i]) * inv * to_float(weight[i]));
 }
 
 void check_norm_args(const TensorView& x, const TensorView& weight, float eps) {
@@ -76,16 +110,29 @@ bool can_vectorize(std::initializer_list<const TensorView*> views, int64_t hidde
 
 }  // namespace
 
+constexpr int kMaxThreads = 1024;
+constexpr int kMaxRegisterVecs = 4;  // rows of up to 32768 elements
+
+// Threads in multiples of 64, a whole number of waves on every device.
+int block_threads(int64_t lanes) {
+  return static_cast<int>(std::clamp<int64_t>((lanes + 63) / 64 * 64, 64, kMaxThreads));
+}
+
 template <typename T>
 void rms_norm_launch(const T* x, int64_t x_stride, T* residual, int64_t res_stride, const T* weight, float eps,
                      int64_t rows, int64_t hidden, T* out, int64_t out_stride, bool vectorized, hipStream_t stream) {
-  const int vec = vectorized ? 8 : 1;
-  const int64_t lanes = (hidden + vec - 1) / vec;
-  // Threads in multiples of 64, a whole number of waves on every device.
-  const int threads = static_cast<int>(std::clamp<int64_t>((lanes + 63) / 64 * 64, 64, 1024));
-  auto kernel = vectorized ? rms_norm_kernel<T, 8> : rms_norm_kernel<T, 1>;
-  kernel<<<static_cast<unsigned>(rows), threads, 0, stream>>>(x, x_stride, residual, res_stride, weight, eps,
-                                                              static_cast<int>(hidden), out, out_stride);
+  const auto grid = static_cast<unsigned>(rows);
+  const int h = static_cast<int>(hidden);
+  int64_t vecs = (hidden / 8 + kMaxThreads - 1) / kMaxThreads;  // per thread
+  if (vectorized && vecs <= kMaxRegisterVecs) {
+    vecs = vecs == 3 ? 4 : vecs;
+    const int threads = block_threads((hidden / 8 + vecs - 1) / vecs);
+    auto kernel = vecs == 1 ? rms_norm_rows_kernel<T, 1> : vecs == 2 ? rms_norm_rows_kernel<T, 2> : rms_norm_rows_kernel<T, 4>;
+    kernel<<<grid, threads, 0, stream>>>(x, x_stride, residual, res_stride, weight, eps, h, out, out_stride);
+  } else {
+    rms_norm_kernel<T><<<grid, block_threads(hidden), 0, stream>>>(x, x_stride, residual, res_stride, weight, eps, h,
+                                                                  out, out_stride);
+  }
   HS_GPU_CHECK_LAUNCH();
 }
 

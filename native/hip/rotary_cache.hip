@@ -34,82 +34,105 @@ __device__ void head_inv_rms(const T* x, int heads, int d, float eps, float* inv
   }
 }
 
-// Element e of a head as the rotation reads it: normalized and rounded to T first when kNorm.
+// Element value v of a head as the rotation reads it: normalized and rounded to T first when kNorm.
 template <typename T, bool kNorm>
-__device__ __forceinline__ float head_value(const T* head, int e, float inv_rms, const T* weight) {
-  const float v = to_float(head[e]);
-  return kNorm ? round_to<T>(v * inv_rms * to_float(weight[e])) : v;
+__device__ __forceinline__ float head_value(T v, int e, float inv_rms, const T* weight) {
+  return kNorm ? round_to<T>(to_float(v) * inv_rms * to_float(weight[e])) : to_float(v);
 }
 
 // Heads per block: a token's heads are spread over several blocks so that a single decode token is not one
-// block walking 40 heads through a chain of dependent loads.
+// block walking 40 heads through a chain of dependent loads. Heads over 512 wide go one a block.
 constexpr int kRotaryHeadsPerBlock = 4;
+constexpr int kRotaryMaxThreads = 1024;
+constexpr int64_t kRotaryMaxHeadSize = 2 * kRotaryMaxThreads;
+
+int rotary_heads_per_block(int head_size) { return head_size * kRotaryHeadsPerBlock <= 2 * kRotaryMaxThreads ? 4 : 1; }
 
 // Block (t, y) takes token t's q heads [y·H, y·H + H) while y < q_blocks, else k heads [(y - q_blocks)·H, …)
-// (H = kRotaryHeadsPerBlock): (normalizes them,) rotates them, (normalizes the unrotated tail,) and for k heads
-// writes the rotated k and the matching v heads to the cache slot.
+// (H = heads_per_block): (normalizes them,) rotates them, (normalizes the unrotated tail,) and for k heads
+// writes the rotated k and the matching v heads to the cache slot. The block has at least H·D/2 threads: thread
+// i rotates pair i and owns elements i and i + blockDim.x of the H heads' tail and v. Everything that needs no
+// position (the position itself, the slot, the pair, the tail and v elements) is loaded first, so the
+// rotation waits for one more round trip (cos and sin), not four.
 template <typename T, bool kNeox, bool kNorm>
-__global__ void rotary_cache_kernel(RotaryCacheArgs<T> a, int q_blocks) {
+__global__ void rotary_cache_kernel(RotaryCacheArgs<T> a, int q_blocks, int heads_per_block) {
   __shared__ float inv_rms[kRotaryHeadsPerBlock];
   const int64_t t = blockIdx.x;
   const bool is_k = static_cast<int>(blockIdx.y) >= q_blocks;
-  const int h0 = (is_k ? blockIdx.y - q_blocks : blockIdx.y) * kRotaryHeadsPerBlock;
-  const int heads = min(kRotaryHeadsPerBlock, (is_k ? a.k_heads : a.q_heads) - h0);
+  const int h0 = (is_k ? blockIdx.y - q_blocks : blockIdx.y) * heads_per_block;
+  const int heads = min(heads_per_block, (is_k ? a.k_heads : a.q_heads) - h0);
+  const bool caching = is_k && a.key_cache != nullptr;
   const int32_t pos = a.positions[t];
+  int64_t slot = caching ? a.slot_mapping[t] : -1;
+  const int half = a.rot_dim / 2, d = a.head_size, tail = d - a.rot_dim;
+  T* x0_head = (is_k ? a.k + t * a.k_stride : a.q + t * a.q_stride) + int64_t{h0} * d;
+  const T* v = caching ? a.v + t * a.v_stride + int64_t{h0} * d : nullptr;
+
+  const int pair = threadIdx.x, ph = pair / half, pj = pair % half;
+  const bool has_pair = pair < heads * half;
+  const int2 p = pair_of<kNeox>(pj, half);
+  T* x = x0_head + ph * d;
+  T xa{}, xb{};
+  if (has_pair) {
+    xa = x[p.x];
+    xb = x[p.y];
+  }
+  T tail_x[2] = {}, v_x[2] = {};
+#pragma unroll
+  for (int u = 0; u < 2; ++u) {
+    const int i = threadIdx.x + u * blockDim.x;
+    if (i >= heads * d) continue;
+    if (i % d >= a.rot_dim) tail_x[u] = x0_head[i];
+    if (caching) v_x[u] = v[i];
+  }
+
   if (pos < 0 || pos >= a.max_position) {
     if (threadIdx.x == 0 && blockIdx.y == 0) raise_kernel_fault(a.fault, kFaultPosition);
     return;
   }
-  const int half = a.rot_dim / 2, d = a.head_size, tail = d - a.rot_dim;
-  const float* cos = a.cos_sin + pos * a.cos_sin_stride;
-  const float* sin = cos + half;
-  T* x0_head = (is_k ? a.k + t * a.k_stride : a.q + t * a.q_stride) + int64_t{h0} * d;
-  const T* norm_weight = is_k ? a.k_norm_weight : a.q_norm_weight;
-  int64_t slot = -1;
-  if (is_k && a.key_cache != nullptr) {
-    slot = a.slot_mapping[t];
-    if (slot >= a.num_slots) {
-      if (threadIdx.x == 0 && h0 == 0) raise_kernel_fault(a.fault, kFaultSlot);
-      slot = -1;
-    }
+  if (slot >= a.num_slots) {
+    if (threadIdx.x == 0 && h0 == 0) raise_kernel_fault(a.fault, kFaultSlot);
+    slot = -1;
   }
+  const T* norm_weight = is_k ? a.k_norm_weight : a.q_norm_weight;
   if (kNorm) {
     head_inv_rms(x0_head, heads, d, a.norm_eps, inv_rms);
     __syncthreads();
   }
   const int64_t cache_token = slot < 0 ? 0 : (slot / a.block_size) * a.cache_block_stride +
                                                  (slot % a.block_size) * a.cache_offset_stride;
-  T* cache_head0 = slot >= 0 ? a.key_cache + cache_token + int64_t{h0} * a.cache_head_stride : nullptr;
-  for (int i = threadIdx.x; i < heads * half; i += blockDim.x) {
-    const int h = i / half, j = i % half;
-    const int2 p = pair_of<kNeox>(j, half);
-    T* x = x0_head + h * d;
-    const float x0 = head_value<T, kNorm>(x, p.x, kNorm ? inv_rms[h] : 1.0f, norm_weight);
-    const float x1 = head_value<T, kNorm>(x, p.y, kNorm ? inv_rms[h] : 1.0f, norm_weight);
-    const T y0 = from_float<T>(x0 * cos[j] - x1 * sin[j]), y1 = from_float<T>(x1 * cos[j] + x0 * sin[j]);
+  if (has_pair) {
+    const float* cos = a.cos_sin + pos * a.cos_sin_stride;
+    const float* sin = cos + half;
+    const float inv = kNorm ? inv_rms[ph] : 1.0f;
+    const float x0 = head_value<T, kNorm>(xa, p.x, inv, norm_weight);
+    const float x1 = head_value<T, kNorm>(xb, p.y, inv, norm_weight);
+    const T y0 = from_float<T>(x0 * cos[pj] - x1 * sin[pj]), y1 = from_float<T>(x1 * cos[pj] + x0 * sin[pj]);
     x[p.x] = y0;
     x[p.y] = y1;
     if (slot >= 0) {
-      T* c = cache_head0 + h * a.cache_head_stride;
+      T* c = a.key_cache + cache_token + int64_t{h0 + ph} * a.cache_head_stride;
       c[p.x] = y0;
       c[p.y] = y1;
     }
   }
   if (slot < 0 && !(kNorm && tail > 0)) return;
   // The unrotated tail (normalized in place when kNorm) and, for k heads with a slot, the tail and v to the cache.
-  const T* v = is_k ? a.v + t * a.v_stride + int64_t{h0} * d : nullptr;
-  for (int i = threadIdx.x; i < heads * d; i += blockDim.x) {
+#pragma unroll
+  for (int u = 0; u < 2; ++u) {
+    const int i = threadIdx.x + u * blockDim.x;
+    if (i >= heads * d) continue;
     const int h = i / d, e = i % d;
     const int64_t c = cache_token + int64_t{h0 + h} * a.cache_head_stride + e;
     if (e >= a.rot_dim) {
-      T y = x0_head[h * d + e];
+      T y = tail_x[u];
       if (kNorm) {
-        y = from_float<T>(head_value<T, true>(x0_head + h * d, e, inv_rms[h], norm_weight));
-        x0_head[h * d + e] = y;
+        y = from_float<T>(head_value<T, true>(y, e, inv_rms[h], norm_weight));
+        x0_head[i] = y;
       }
       if (slot >= 0) a.key_cache[c] = y;
     }
-    if (slot >= 0) a.value_cache[c] = v[h * d + e];
+    if (slot >= 0) a.value_cache[c] = v_x[u];
   }
 }
 
@@ -145,16 +168,16 @@ void check_qk_norm(const QkNorm& n, const TensorView& q, const TensorView& k, in
 
 template <typename T>
 void rotary_cache_launch(const RotaryCacheArgs<T>& args, hipStream_t stream) {
-  const int per_block = kRotaryHeadsPerBlock;
+  const int per_block = rotary_heads_per_block(args.head_size);
   const int q_blocks = (args.q_heads + per_block - 1) / per_block;
   const int k_blocks = (args.k_heads + per_block - 1) / per_block;
   // Threads in multiples of 64, a whole number of waves on every device.
-  const int threads = std::clamp((per_block * args.head_size / 2 + 63) / 64 * 64, 64, 512);
+  const int threads = std::clamp((per_block * args.head_size / 2 + 63) / 64 * 64, 64, kRotaryMaxThreads);
   const bool norm = args.q_norm_weight != nullptr;
   auto kernel = args.is_neox ? (norm ? rotary_cache_kernel<T, true, true> : rotary_cache_kernel<T, true, false>)
                              : (norm ? rotary_cache_kernel<T, false, true> : rotary_cache_kernel<T, false, false>);
   const dim3 grid(static_cast<unsigned>(args.tokens), static_cast<unsigned>(q_blocks + k_blocks));
-  kernel<<<grid, threads, 0, stream>>>(args, q_blocks);
+  kernel<<<grid, threads, 0, stream>>>(args, q_blocks, per_block);
   HS_GPU_CHECK_LAUNCH();
 }
 
@@ -181,6 +204,8 @@ void rotary_embedding(const TensorView& positions, const TensorView& q, const Te
            "head_size " << head_size << " must divide the widths of q (" << q.size(1) << ") and k (" << k.size(1)
                         << ")");
   HS_CHECK(q.size(1) <= INT32_MAX && k.size(1) <= INT32_MAX, invalid_argument, "q, k: rows are too wide");
+  HS_CHECK(head_size <= kRotaryMaxHeadSize, invalid_argument,
+           "head_size " << head_size << ": at most " << kRotaryMaxHeadSize);
   const int64_t rot_dim = cos_sin_cache.size(1);
   HS_CHECK(rot_dim % 2 == 0 && rot_dim > 0 && rot_dim <= head_size, shape_mismatch,
            "cos_sin_cache: rot_dim " << rot_dim << " must be even, > 0 and at most head_size " << head_size);

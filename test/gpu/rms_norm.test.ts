@@ -16,8 +16,10 @@ describe.skipIf(noGpu)('gpuRmsNorm and gpuFusedAddRmsNorm', () => {
     return out.data;
   }
 
-  // [1, 8] and [7, 4096] take the 16-byte path; [3, 17] and [33, 129] the element path.
-  const shapes = [[1, 8], [3, 17], [7, 4096], [33, 129], [2, 8192]] as const;
+  // Rows in registers, 1 / 2 / 4 16-byte slices a thread: [1, 8], [7, 4096], [2, 8192]; [3, 12288]; [2, 24576] (3
+  // slices' worth, 4 a thread, the last partly past the row). Two passes: [3, 17], [33, 129] (elements) and
+  // [1, 40960] (wider than the register kernel takes).
+  const shapes = [[1, 8], [3, 17], [7, 4096], [33, 129], [2, 8192], [3, 12288], [2, 24576], [1, 40960]] as const;
   for (const dtype of HALF_DTYPES)
     for (const [rows, hidden] of shapes) {
       it(`matches the CPU kernel for ${dtype} [${rows}, ${hidden}]`, () => {
@@ -32,19 +34,20 @@ describe.skipIf(noGpu)('gpuRmsNorm and gpuFusedAddRmsNorm', () => {
     }
 
   for (const dtype of HALF_DTYPES)
-    it(`fused add + norm (${dtype}): residual becomes x + residual, x its norm`, () => {
-      const rows = 5, hidden = 2048;
-      const x = roundHalf(dtype, randomF32(rows * hidden, 3, 2));
-      const res = roundHalf(dtype, randomF32(rows * hidden, 4, 2));
-      const w = roundHalf(dtype, randomF32(hidden, 5));
-      const dx = pool.half(dtype, [rows, hidden], x), dres = pool.half(dtype, [rows, hidden], res);
-      gpuAddon().ops.gpuFusedAddRmsNorm(dx, dres, pool.half(dtype, [hidden], w), 1e-5);
-      // The sum of two half values is exact in f32, so the stored residual is exactly its rounding.
-      const sum = roundHalf(dtype, x.map((v, i) => v + res[i]!));
-      expect(downloadHalf(dtype, dres)).toEqual(sum);
-      const got = downloadHalf(dtype, dx);
-      expect(halfViolation(dtype, got, cpuRmsNorm(sum, w, rows, hidden, 1e-5))).toBeLessThanOrEqual(1);
-    });
+    for (const hidden of [2048, 12288, 40960, 1000])
+      it(`fused add + norm (${dtype}, H ${hidden}): residual becomes x + residual, x its norm`, () => {
+        const rows = 5;
+        const x = roundHalf(dtype, randomF32(rows * hidden, 3, 2));
+        const res = roundHalf(dtype, randomF32(rows * hidden, 4, 2));
+        const w = roundHalf(dtype, randomF32(hidden, 5));
+        const dx = pool.half(dtype, [rows, hidden], x), dres = pool.half(dtype, [rows, hidden], res);
+        gpuAddon().ops.gpuFusedAddRmsNorm(dx, dres, pool.half(dtype, [hidden], w), 1e-5);
+        // The sum of two half values is exact in f32, so the stored residual is exactly its rounding.
+        const sum = roundHalf(dtype, x.map((v, i) => v + res[i]!));
+        expect(downloadHalf(dtype, dres)).toEqual(sum);
+        const got = downloadHalf(dtype, dx);
+        expect(halfViolation(dtype, got, cpuRmsNorm(sum, w, rows, hidden, 1e-5))).toBeLessThanOrEqual(1);
+      });
 
   it('normalises in place (out aliasing x) and strided rows, aligned or not', () => {
     const dtype = 'bf16', rows = 4, hidden = 64;

@@ -47,6 +47,8 @@ describe.skipIf(noGpu)('gpuRotaryEmbedding with the KV-cache write', () => {
     for (const isNeox of [true, false]) cases.push({ dtype, isNeox, headSize: 128, rotDim: 128 });
   cases.push({ dtype: 'bf16', isNeox: true, headSize: 128, rotDim: 64 }); // partial rotary
   cases.push({ dtype: 'f16', isNeox: false, headSize: 80, rotDim: 32 });
+  cases.push({ dtype: 'bf16', isNeox: true, headSize: 256, rotDim: 256 });
+  cases.push({ dtype: 'f16', isNeox: false, headSize: 1024, rotDim: 512 }); // one head a block
 
   for (const { dtype, isNeox, headSize: d, rotDim } of cases)
     it(`matches rotaryEmbedding + reshapeAndCache on the CPU (${dtype}, ${isNeox ? 'neox' : 'gpt-j'}, D ${d}, rot ${rotDim})`, () => {
@@ -113,6 +115,9 @@ describe.skipIf(noGpu)('gpuRotaryEmbedding with the KV-cache write', () => {
     gpu.synchronize(0);
     expect(() => ops.gpuRotaryEmbedding(pool.i32([2], [0, 1]), q, k, cs, 48, true)).toThrow(
       expect.objectContaining({ code: 'HS_SHAPE_MISMATCH' }));
+    const wide = pool.poisoned(dtype, [2, 4096]);
+    expect(() => ops.gpuRotaryEmbedding(pool.i32([2], [0, 1]), wide, wide, cs, 4096, true)).toThrow(
+      expect.objectContaining({ code: 'HS_INVALID_ARGUMENT', message: expect.stringContaining('head_size 4096') }));
   });
 });
 
