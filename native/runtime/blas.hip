@@ -5,6 +5,7 @@
 #include "runtime/blas_tuning.h"
 
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <sstream>
 #include <tuple>
+#include <vector>
 
 #include "hip/checks.h"
 #include "platform/arch.h"
@@ -158,6 +160,23 @@ void describe(Problem& p, const TensorView& x, const TensorView& w, const Tensor
   HS_BLAS_CHECK(lib.matrix_layout_create(p.d.out(), blas_type(out.dtype), n, tokens, out.stride(0)));
 }
 
+// HIPSERVE_BLAS_LOG=1: each timed choice to stderr (which of the heuristic's candidates, their times).
+bool tuning_logged() {
+  static const bool logged = [] {
+    const char* v = std::getenv("HIPSERVE_BLAS_LOG");
+    return v != nullptr && std::strcmp(v, "1") == 0;
+  }();
+  return logged;
+}
+
+void log_choice(const PlanKey& key, int chosen, const std::vector<float>& ms) {
+  std::ostringstream line;
+  line << "hipserve blas: T " << key.tokens << " N " << key.n << " K " << key.k << ": candidate " << chosen << " of "
+       << ms.size() << ", us";
+  for (float t : ms) line << ' ' << static_cast<int>(t * 1000.0f + 0.5f);
+  std::fprintf(stderr, "%s\n", line.str().c_str());
+}
+
 // The algorithm for a problem: the heuristic's first choice, or for a decode-sized problem outside a capture the
 // fastest of its first kTunedCandidates on this call's operands (run(algo) enqueues the call with it). Kept per
 // key, except a first choice made during a capture, so that an eager call can still time the candidates.
@@ -192,13 +211,15 @@ blaslt::MatmulAlgo choose_algo(BlasContext& ctx, const PlanKey& key, const Probl
   if (capture != hipStreamCaptureStatusNone) return results[0].algo;
   int chosen = 0;
   if (tune && found > 1) {
+    std::vector<float> ms;
     chosen = fastest_candidate(
         found, kTunedReps,
         [&](int i) {
           return results[i].state == blaslt::kStatusSuccess && run(results[i].algo) == blaslt::kStatusSuccess;
         },
-        stream);
+        stream, &ms);
     HS_CHECK(chosen >= 0, device_error, "matmul: none of the BLAS heuristic's " << found << " algorithms ran");
+    if (tuning_logged()) log_choice(key, chosen, ms);
   }
   ctx.algos.emplace(key, results[chosen].algo);
   return results[chosen].algo;

@@ -3,6 +3,7 @@
 // gpuMatmul). Not capturable (it waits for its events); the caller checks that the stream is not capturing.
 #pragma once
 #include <functional>
+#include <vector>
 
 #include "platform/gpu.h"
 
@@ -10,6 +11,8 @@ namespace hipserve::gpu {
 
 // run(i) enqueues candidate i once on `stream` and returns false when the library refused it. Each candidate runs
 // once to warm up and then `reps` times between two events; returns the index of the fastest that ran, or -1.
-int fastest_candidate(int count, int reps, const std::function<bool(int)>& run, hipStream_t stream);
+// `ms_out` (optional) gets each candidate's mean time (0 for one that did not run).
+int fastest_candidate(int count, int reps, const std::function<bool(int)>& run, hipStream_t stream,
+                      std::vector<float>* ms_out = nullptr);
 
 }  // namespace hipserve::gpu
