@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <tuple>
@@ -252,15 +253,14 @@ void blas_init(int device) {
   if (contexts[device] != nullptr) return;
   DeviceGuard guard(device);
   const blaslt::Library& lib = library();  // unsupported when the library is missing
-  auto* ctx = new BlasContext();
+  auto ctx = std::make_unique<BlasContext>();
   HS_BLAS_CHECK(lib.create(&ctx->handle));
   const hipError_t err = hipMalloc(&ctx->workspace, kWorkspaceBytes);
   if (err != hipSuccess) {
     (void)lib.destroy(ctx->handle);
-    delete ctx;
     throw_gpu_error(err, "hipMalloc(BLAS workspace)", __FILE__, __LINE__);
   }
-  contexts[device] = ctx;
+  contexts[device] = ctx.release();
 }
 
 void matmul(const TensorView& x, const TensorView& w, const TensorView* bias, const TensorView& out,
