@@ -7,7 +7,7 @@ bundle="${1:-.device}" budget="${BUDGET:-110}"
 source "$(dirname "${BASH_SOURCE[0]}")/device-setup.sh" "$bundle"
 vitest=(node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts)
 
-timeout 40 "${vitest[@]}" --reporter=verbose test/gpu/sampling.test.ts test/gpu/sampling-step.test.ts \
+timeout 40 "${vitest[@]}" --reporter=verbose test/gpu/sampling.test.ts \
   > "$out/vitest.log" 2>&1
 echo "vitest exit $?" >> "$out/vitest.log"
 sed 's/\x1b\[[0-9;]*m//g' "$out/vitest.log" | grep -E "✓|×|→|FAIL|Error|terminate|what\(\)|Tests |exit" | head -60

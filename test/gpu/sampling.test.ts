@@ -8,8 +8,8 @@ import { jsSamplingKernels } from '../../src/sampling/js-sampling-kernels.js';
 import { positionLogprobs } from '../../src/sampling/logprobs.js';
 import { Sampler } from '../../src/sampling/sampler.js';
 import { randomF32, rng } from '../helpers/random.js';
+import { mixedRows } from '../helpers/sampling-rows.js';
 import { cpu, DevicePool, gpuAddon, noGpu } from './helpers/gpu.js';
-import { mixedRows } from './helpers/sampling-rows.js';
 
 /** Logits with a few planted ties, -inf and a NaN, like real rows after masking. */
 function logitsWithEdges(rows: number, v: number, seed: number): Float32Array {

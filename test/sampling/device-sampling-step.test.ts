@@ -8,7 +8,7 @@ import { Generator } from '../../src/sampling/generator.js';
 import { applyLogitsProcessors } from '../../src/sampling/logits-processors.js';
 import { isGreedy } from '../../src/sampling/sampling-params.js';
 import { randomF32 } from '../helpers/random.js';
-import { mixedRows } from './helpers/sampling-rows.js';
+import { mixedRows } from '../helpers/sampling-rows.js';
 
 /** The kernel's rule on row r of `logits`, from the packed step (f32 arithmetic as on the device). */
 function replayProcessors(step: DeviceSamplingStep, logits: Float32Array, r: number, v: number): void {

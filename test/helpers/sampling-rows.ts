@@ -1,7 +1,7 @@
 /** Sampling rows for the device-sampler tests: every parameter the samplers read, seeded. */
-import { Generator } from '../../../src/sampling/generator.js';
-import { resolveSamplingParams, type SamplingParamsInit } from '../../../src/sampling/sampling-params.js';
-import type { SamplingRow } from '../../../src/sampling/sampling-row.js';
+import { Generator } from '../../src/sampling/generator.js';
+import { resolveSamplingParams, type SamplingParamsInit } from '../../src/sampling/sampling-params.js';
+import type { SamplingRow } from '../../src/sampling/sampling-row.js';
 
 export function samplingRow(init: SamplingParamsInit, seed: number, prompt: number[] = [], output: number[] = [],
   vocabSize = 1000): SamplingRow {
