@@ -54,3 +54,9 @@ export function timeBackToBack(gpu, fn, iters, warmup = 3) {
   gpu.synchronize(0);
   return Number(process.hrtime.bigint() - t0) / 1e3 / iters;
 }
+
+/** The value after `name` in `args` (`--json file`), removed from `args` with its name; null when absent. */
+export function optionValue(args, name) {
+  const at = args.indexOf(name);
+  return at < 0 ? null : args.splice(at, 2)[1] ?? null;
+}

@@ -5,9 +5,10 @@
 // running max is raised once per wave, random scores raise it a few times more). bytes = K and V actually read +
 // q + out. Usage:
 //   node test/gpu/bench-decode.mjs [--profile] > bench.json
-//   node test/gpu/bench-decode.mjs --merge bench.json torch.json [ncu.csv profile.json]   (prints the table)
+//   node test/gpu/bench-decode.mjs --merge bench.json torch.json [ncu.csv profile.json] [--json merged.json]
+//     (prints the table; --json also writes its rows, numbers in µs, for test/gpu/bench-summary.mjs)
 //   node test/gpu/bench-decode.mjs --shapes   (the shapes, for bench-decode-torch.py)
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -32,26 +33,52 @@ const key = ([label, b, ctx, hq, hk, max]) => `${label} B=${b} ctx=${ctx} Hq=${h
 const bytesOf = ([, b, ctx, hq, hk]) => 2 * b * ctx * hk * D * 2 + 2 * b * hq * D * 2;
 const bytesOfName = (name) => bytesOf(SHAPES.find((s) => key(s) === name));
 
-function merge([benchFile, torchFile, ncuFile, profileFile]) {
-  const bench = JSON.parse(readFileSync(benchFile, 'utf8'));
-  const torch = JSON.parse(readFileSync(torchFile, 'utf8'));
-  const kernelUs = ncuFile ? ncuTimes(readFileSync(ncuFile, 'utf8'), JSON.parse(readFileSync(profileFile, 'utf8')).profileOrder) : {};
+function merge(args) {
+  const jsonAt = args.indexOf('--json');
+  const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : null;
+  const [benchFile, torchFile, ncuFile, profileFile] = args;
+  // Any one of the three runs may have failed: the table shows what the others measured.
+  const profile = profileFile ? readJson(profileFile) : null;
+  const bench = readJson(benchFile) ?? profile;
+  if (!bench) throw new Error(`neither ${benchFile} nor ${profileFile} holds a bench run`);
+  const torch = readJson(torchFile) ?? { copy_gbps: NaN, sdpa: {} };
+  const kernelUs = ncuFile && profile ? ncuTimes(readText(ncuFile), profile.profileOrder) : {};
   const copy = torch.copy_gbps;
+  const measured = bench.rows.length ? bench.rows
+    : bench.profileOrder.map(([name]) => ({ name, bytes: bytesOfName(name), us: NaN }));
+  const rows = measured.map((r) => ({ shape: r.name, bytes: r.bytes, hostUs: Number.isFinite(r.us) ? r.us : null,
+    kernelUs: kernelUs[r.name] ?? null, sdpaUs: torch.sdpa[r.name] ?? null }));
   console.log(`${bench.device}; device-to-device copy ${copy.toFixed(0)} GB/s (read + write, torch, same run)`);
-  const rows = (bench.rows.length ? bench.rows : bench.profileOrder.map(([name]) => ({ name, bytes: bytesOfName(name), us: NaN })))
-    .map((r) => {
-    const k = kernelUs[r.name];
-    const sdpa = torch.sdpa[r.name];
-    const gbps = (us) => (r.bytes / us / 1e3).toFixed(0);
+  console.table(rows.map((r) => {
+    const us = r.kernelUs ?? r.hostUs;
+    const gbps = (t) => (r.bytes / t / 1e3).toFixed(0);
     return {
-      shape: r.name, MB: (r.bytes / 1e6).toFixed(1),
-      'host µs/call': r.us.toFixed(1), 'kernel µs (ncu)': k ? k.toFixed(1) : '-',
-      'GB/s': k ? gbps(k) : gbps(r.us), '% copy': `${((100 * r.bytes) / (k ?? r.us) / 1e3 / copy).toFixed(0)}%`,
-      'torch SDPA µs': sdpa ? sdpa.toFixed(1) : '-', 'SDPA GB/s': sdpa ? gbps(sdpa) : '-',
+      shape: r.shape, MB: (r.bytes / 1e6).toFixed(1),
+      'host µs/call': r.hostUs?.toFixed(1) ?? '-', 'kernel µs (ncu)': r.kernelUs?.toFixed(1) ?? '-',
+      'GB/s': us ? gbps(us) : '-', '% copy': us ? `${((100 * r.bytes) / us / 1e3 / copy).toFixed(0)}%` : '-',
+      'torch SDPA µs': r.sdpaUs?.toFixed(1) ?? '-', 'SDPA GB/s': r.sdpaUs ? gbps(r.sdpaUs) : '-',
     };
-  });
-  console.table(rows);
+  }));
+  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ device: bench.device, copyGbps: copy, rows }, null, 1));
 }
+
+function readText(file) {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readText(file));
+  } catch {
+    return null;
+  }
+}
+
+const NS_PER = { nsecond: 1, usecond: 1e3, msecond: 1e6, second: 1e9 };
 
 // ncu --csv rows of paged_decode kernels in launch order: a decode kernel and, when split, its combine (v3).
 function ncuTimes(csv, order) {
@@ -59,7 +86,7 @@ function ncuTimes(csv, order) {
   const calls = [];
   for (const line of lines) {
     const cells = line.match(/"([^"]*)"/g).map((c) => c.slice(1, -1));
-    const ns = Number(cells.at(-1).replace(/,/g, ''));
+    const ns = Number(cells.at(-1).replace(/,/g, '')) * (NS_PER[cells.at(-2)] ?? 1); // ncu may scale the unit
     const combine = cells.some((c) => c.includes('paged_decode_combine_kernel'));
     if (combine && calls.length) calls[calls.length - 1] += ns;
     else calls.push(ns);

@@ -10,15 +10,10 @@ set -uo pipefail
 bundle="${1:-.device}" sanitize="${2:-sanitize}" tmp="$(mktemp -d)"
 addons=(${DECODE_ADDONS:-current=build-cuda/Release/hipserve.node})
 source "$(dirname "${BASH_SOURCE[0]}")/device-setup.sh" "$bundle" --bare
+source "$(dirname "${BASH_SOURCE[0]}")/bench-part.sh"  # bench_decode, with_addon
+export BENCH_LIMIT_SCALE="${BENCH_LIMIT_SCALE:-1.5}"  # the step limits of bench-gpu.sh's run, with room
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv,noheader | tee "$out/bench.err"
 vitest=(node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts test/gpu/paged_decode.test.ts --reporter=verbose)
-# Runs a command with addon entry $1's library and environment.
-with_addon() {
-  local rest="${1#*=}" vars=()
-  [[ "$rest" == *@* ]] && vars=("${rest#*@}")
-  shift
-  env "${vars[@]}" HIPSERVE_ADDON="${rest%%@*}" "$@"
-}
 
 SECONDS=0
 if [ "${DECODE_TEST_S:-40}" != 0 ]; then  # 0: no plain test run (the sanitizers run the tests too)
@@ -34,14 +29,7 @@ if [ "${DECODE_TEST_S:-40}" != 0 ]; then  # 0: no plain test run (the sanitizers
 fi
 
 SECONDS=0
-node test/gpu/bench-decode.mjs --shapes | timeout 40 python3 test/gpu/bench-decode-torch.py > "$tmp/torch.json" 2>> "$out/bench.err"
-for a in "${addons[@]}"; do
-  with_addon "$a" timeout 30 node test/gpu/bench-decode.mjs > "$tmp/bench.json" 2>> "$out/bench.err"
-  with_addon "$a" timeout 30 ncu --clock-control none --cache-control none --metrics gpu__time_duration.sum --csv -k regex:paged_decode \
-    --log-file "$tmp/ncu.csv" node test/gpu/bench-decode.mjs --profile > "$tmp/profile.json" 2>> "$out/bench.err"
-  echo "=== ${a%%=*}" | tee -a "$out/bench.txt"
-  node test/gpu/bench-decode.mjs --merge "$tmp/bench.json" "$tmp/torch.json" "$tmp/ncu.csv" "$tmp/profile.json" | tee -a "$out/bench.txt"
-done
+bench_decode "$out" "${addons[@]}"  # bench.txt, decode-<name>.json; raw outputs beside
 echo "bench: ${SECONDS} s"
 
 # Where the first build's decode kernel spends its time (stall reasons), for the next step; on one mid-size shape.

@@ -5,20 +5,21 @@
 // device-to-device copy bandwidth the torch peer measured in the same run (read + write).
 // Also: the MLP's down projection fused with SiLU (gpuGatedMatmul) against SiLU-and-mul + gpuMatmul, and, with
 // --sweep, GEMV launch shapes (registers or ring, rows per wave × waves per block) at T = 1, 8, 16.
-// Usage: node test/gpu/bench-gemv.mjs [torch.json] [--sweep]   (HIPSERVE_ADDON picks the addon)
-import { readFileSync } from 'node:fs';
+// GEMV_TOKENS (comma-separated) picks the token counts here and in the peer; --json writes the measured rows.
+// Usage: node test/gpu/bench-gemv.mjs [torch.json] [--sweep] [--json rows.json]   (HIPSERVE_ADDON picks the addon)
+import { readFileSync, writeFileSync } from 'node:fs';
 
-import { deviceTensors, loadAddon } from './bench-common.mjs';
+import { deviceTensors, loadAddon, optionValue } from './bench-common.mjs';
 
 const SHAPES = [['qkv', 6144, 4096], ['o', 4096, 4096], ['gate_up', 28672, 4096], ['down', 4096, 14336],
   ['lm_head', 128256, 4096]];
-const TOKENS = [1, 2, 4, 8, 16];
+const TOKENS = process.env.GEMV_TOKENS?.split(',').map(Number) ?? [1, 2, 4, 8, 16];
 const SWEEP = [['reg 16×8', false, 16, 8], ['reg 16×16', false, 16, 16], ['ring 16×4', true, 16, 4],
   ['ring 16×6', true, 16, 6], ['ring 16×8', true, 16, 8], ['ring 16×12', true, 16, 12], ['ring 16×16', true, 16, 16],
   ['ring 32×8', true, 32, 8]];
 const ROTATION_BYTES = 256 * 2 ** 20, CALLS = 24, REPLAYS = 5;
 
-const args = process.argv.slice(2);
+const args = process.argv.slice(2), jsonFile = optionValue(args, '--json');
 const sweep = args.includes('--sweep');
 const peerFile = args.find((a) => !a.startsWith('--'));
 const peer = peerFile ? JSON.parse(readFileSync(peerFile, 'utf8')) : null;
@@ -51,13 +52,14 @@ function weights(n, k) {
 const gbs = (n, k, us) => (n * k * 2) / us / 1e3;
 const fmt = (n, k, us) => `${us.toFixed(1)} µs ${gbs(n, k, us).toFixed(0)}`;
 
-const rows = [];
+const rows = [], measured = { linear: [], gated: [] };
 for (const [name, n, k] of SHAPES) {
   const ws = weights(n, k), outDtype = name === 'lm_head' ? 'f32' : 'bf16';
   for (const t of TOKENS) {
     const x = tensor('bf16', [t, k], 0x3c), out = tensor(outDtype, [t, n]);
     const time = (options) => graphMicroseconds((i) => ops.gpuMatmul(x, ws[i % ws.length], null, out, options));
     const gemv = time({ path: 'gemv' }), blas = time({ path: 'blas' }), auto = time({});
+    measured.linear.push({ name, n, k, t, gemvUs: gemv, blasUs: blas, autoUs: auto });
     const row = { shape: `${name} ${k}→${n}`, T: t, 'gemv µs GB/s': fmt(n, k, gemv), 'cuBLASLt µs GB/s': fmt(n, k, blas),
       'auto µs': auto.toFixed(1) };
     const theirs = peer?.results.find((r) => r.name === name && r.t === t);
@@ -93,6 +95,8 @@ const fusedRows = [];
       ops.gpuSiluAndMul(x2, act);
       ops.gpuMatmul(act, w(i), null, out, { path: 'gemv' });
     });
+    measured.gated.push({ name: 'down+silu', n, k, t, autoUs: automatic, gemvUs: fused, siluBlasUs: unfusedBlas,
+      siluGemvUs: unfusedGemv });
     const row = { T: t, 'gpuGatedMatmul auto': fmt(n, k, automatic), 'fused gemv': fmt(n, k, fused),
       'fused 32×8': fmt(n, k, fused32x8), 'fused 32×16': fmt(n, k, fused32x16), 'silu + gemv': fmt(n, k, unfusedGemv),
       'silu + cuBLASLt': fmt(n, k, unfusedBlas) };
@@ -105,6 +109,7 @@ const fusedRows = [];
 
 console.log('down projection 14336→4096 with SiLU: gpuGatedMatmul vs gpuSiluAndMul + gpuMatmul');
 console.table(fusedRows);
+if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ device: info.name, ...measured }, null, 1));
 
 // Every launch shape of the GEMV (µs per call) at T = 1, 8, 16; auto: the automatic choice.
 if (sweep) {

@@ -5,6 +5,7 @@
 # Usage: python3 test/gpu/bench-gemv.py out.json
 import json
 import math
+import os
 import sys
 
 import torch
@@ -13,7 +14,7 @@ from bench_torch_common import copy_gbps
 
 SHAPES = [("qkv", 6144, 4096), ("o", 4096, 4096), ("gate_up", 28672, 4096), ("down", 4096, 14336),
           ("lm_head", 128256, 4096)]
-TOKENS = [1, 2, 4, 8, 16]
+TOKENS = [int(t) for t in os.environ.get("GEMV_TOKENS", "1,2,4,8,16").split(",")]  # as in bench-gemv.mjs
 ROTATION_BYTES, CALLS, REPLAYS = 256 * 2**20, 24, 5
 
 

@@ -9,6 +9,8 @@ set -uo pipefail
 bundle="${1:-.device}"
 shift
 source "$(dirname "${BASH_SOURCE[0]}")/device-setup.sh" "$bundle"
+source "$(dirname "${BASH_SOURCE[0]}")/bench-part.sh"  # bench_gemv
+export BENCH_LIMIT_SCALE="${BENCH_LIMIT_SCALE:-2.5}"  # every token count (bench-gpu.sh's run takes three)
 bench_args=() models=0
 for a in "$@"; do [ "$a" = models ] && models=1 || bench_args+=("$a"); done
 
@@ -19,11 +21,7 @@ echo "vitest exit $? (${SECONDS} s)" | tee -a "$out/vitest.log"
 grep -E "×|FAIL|Error|expected|Tests |Test Files" "$out/vitest.log" | grep -v "✓" | head -40
 
 SECONDS=0
-timeout 30 python3 test/gpu/bench-gemv.py "$out/torch.json" > "$out/torch.log" 2>&1 || tail -5 "$out/torch.log"
-echo "torch peer: ${SECONDS} s"
-SECONDS=0
-timeout 50 node test/gpu/bench-gemv.mjs "$out/torch.json" "${bench_args[@]}" > "$out/bench.txt" 2>&1
-cat "$out/bench.txt"
+bench_gemv "$out" ${bench_args[@]+"${bench_args[@]}"} 2>&1 | tee "$out/bench.txt"  # torch.json, hipserve.json
 echo "bench: ${SECONDS} s"
 
 if [ "$models" = 1 ]; then

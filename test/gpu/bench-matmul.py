@@ -1,7 +1,9 @@
 # The torch peer of test/gpu/bench-matmul.mjs: torch.matmul(x, w.t()) (cuBLAS) on the same Llama-3-8B shapes and
 # token counts, bf16, timed with CUDA events over back-to-back calls, plus the device-to-device copy bandwidth.
+# MATMUL_TOKENS (comma-separated) picks the token counts, as in bench-matmul.mjs.
 # Usage: python3 test/gpu/bench-matmul.py out.json
 import json
+import os
 import sys
 
 import torch
@@ -10,7 +12,7 @@ from bench_torch_common import copy_gbps
 
 SHAPES = [("qkv", 6144, 4096), ("o", 4096, 4096), ("gate_up", 28672, 4096), ("down", 4096, 14336),
           ("lm_head", 128256, 4096)]
-TOKENS = [1, 8, 64, 256, 2048]
+TOKENS = [int(t) for t in os.environ.get("MATMUL_TOKENS", "1,8,64,256,2048").split(",")]
 
 
 def microseconds(fn):

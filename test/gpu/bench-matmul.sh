@@ -6,6 +6,8 @@
 set -uo pipefail
 bundle="${1:-.device}"
 source "$(dirname "${BASH_SOURCE[0]}")/device-setup.sh" "$bundle"
+source "$(dirname "${BASH_SOURCE[0]}")/bench-part.sh"  # bench_matmul
+export BENCH_LIMIT_SCALE="${BENCH_LIMIT_SCALE:-3}"  # every token count (bench-gpu.sh's run takes two)
 
 echo "libcublasLt: $(ldd "$HIPSERVE_ADDON" | grep -i cublasLt)" | tee -a "$out/gpu.txt"
 
@@ -14,6 +16,4 @@ node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts --reporter
 echo "vitest exit $?" | tee -a "$out/vitest.log"
 grep -E "×|FAIL|Error|expected|Tests |Test Files" "$out/vitest.log" | grep -v "✓" | head -40
 
-python3 test/gpu/bench-matmul.py "$out/torch.json" > "$out/torch.log" 2>&1 || tail -5 "$out/torch.log"
-node test/gpu/bench-matmul.mjs "$out/torch.json" > "$out/bench.txt" 2>&1
-cat "$out/bench.txt"
+bench_matmul "$out" 2>&1 | tee "$out/bench.txt"  # torch.json, hipserve.json

@@ -11,7 +11,9 @@ import { deviceTensors, loadAddon, timeBackToBack } from './bench-common.mjs';
 
 const H = 128, L = 512, R = 64, W = L + R, L2_DEFEAT_BYTES = 256 * 2 ** 20;
 const SHAPES = [];
-for (const block of [64, 16]) for (const b of [1, 8, 64]) for (const ctx of [1024, 4096, 16384, 32768]) SHAPES.push({ block, b, ctx });
+const BLOCKS = process.env.MLA_BLOCKS?.split(',').map(Number) ?? [64, 16]; // block sizes (comma-separated)
+for (const block of BLOCKS)
+  for (const b of [1, 8, 64]) for (const ctx of [1024, 4096, 16384, 32768]) SHAPES.push({ block, b, ctx });
 const nameOf = (s) => `B=${s.b} ctx=${s.ctx} block=${s.block}`;
 const bytesOf = (s) => s.b * s.ctx * W * 2 + s.b * H * (W + L) * 2;
 

@@ -4,8 +4,10 @@
 # racecheck over the small attention cases. MLA_ADDONS="name=path ..." benches several builds (default: build-cuda's).
 # Usage there: bash test/gpu/bench-mla.sh .device-<you>
 set -uo pipefail
-bundle="${1:-.device}" tmp="$(mktemp -d)"
+bundle="${1:-.device}"
 source "$(dirname "${BASH_SOURCE[0]}")/device-setup.sh" "$bundle"
+source "$(dirname "${BASH_SOURCE[0]}")/bench-part.sh"  # bench_mla
+export BENCH_LIMIT_SCALE="${BENCH_LIMIT_SCALE:-1.5}"  # both block sizes (bench-gpu.sh's run takes 64)
 vitest=(node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts)
 
 SECONDS=0
@@ -15,14 +17,7 @@ grep -E "Tests |✓|×|FAIL|AssertionError|Error:" "$out/vitest.log" | head -60
 echo "tests: ${SECONDS} s"
 
 SECONDS=0
-node test/gpu/bench-mla.mjs --shapes | timeout 25 python3 test/gpu/bench-mla.py > "$tmp/torch.json" 2>> "$out/bench.err"
-cp "$tmp/torch.json" "$out/"
-for a in ${MLA_ADDONS:-current=build-cuda/Release/hipserve.node}; do
-  HIPSERVE_ADDON="${a#*=}" timeout 25 node test/gpu/bench-mla.mjs > "$out/bench-${a%%=*}.jsonl" 2>> "$out/bench.err"
-  echo "=== ${a%%=*}" | tee -a "$out/bench.txt"
-  node test/gpu/bench-mla.mjs --merge "$tmp/torch.json" "$out/bench-${a%%=*}.jsonl" | tee -a "$out/bench.txt"
-done
-tail -5 "$out/bench.err"
+bench_mla "$out" ${MLA_ADDONS:-}  # torch.json, bench-<name>.jsonl, bench.txt
 echo "bench: ${SECONDS} s"
 
 SECONDS=0

@@ -125,6 +125,7 @@ for (const m of MODELS) {
     row.autoPath = t <= AUTO_DECODE_MAX_TOKENS ? 'decode' : 'prefill';
     row.autoUs = row[`${row.autoPath}Us`];
     results.rows.push(row);
+    writeFileSync(path.join(dir, 'moe-hipserve.json'), JSON.stringify(results, null, 1)); // so far: a timeout keeps these
     const best = row.autoUs;
     const us = (p) => (row[`${p}EagerUs`] === undefined ? '-' : `${row[`${p}EagerUs`].toFixed(1)}/${row[`${p}GraphUs`].toFixed(1)}`);
     console.log(`${m.name} T=${t}: ${row.autoPath} ${best.toFixed(1)} us (eager/graph: decode ${us('decode')}, prefill ${us('prefill')}), ` +

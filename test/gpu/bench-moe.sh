@@ -9,19 +9,10 @@ set -uo pipefail
 bundle="${1:-.device}"
 memcheck_s="${2:-0}"
 source "$(dirname "${BASH_SOURCE[0]}")/device-setup.sh" "$bundle"
+source "$(dirname "${BASH_SOURCE[0]}")/bench-part.sh"  # bench_moe
+export BENCH_LIMIT_SCALE="${BENCH_LIMIT_SCALE:-2}"  # every token count (bench-gpu.sh's run takes five)
 
-timeout 60 node test/gpu/bench-moe.mjs /tmp/bench-moe > "$out/bench-node.txt" 2>&1
-echo "bench-moe.mjs exit $?" | tee -a "$out/bench-node.txt"
-baseline=()
-if [ -n "${MOE_BASELINE_ADDON:-}" ]; then
-  MOE_BENCH_TOKENS="${MOE_BASELINE_TOKENS:-1,2,4,8,16}" timeout 60 node test/gpu/bench-moe.mjs /tmp/bench-moe-baseline "$MOE_BASELINE_ADDON" > "$out/bench-baseline.txt" 2>&1
-  echo "bench-moe.mjs (baseline) exit $?" | tee -a "$out/bench-baseline.txt"
-  baseline=(/tmp/bench-moe-baseline)
-fi
-timeout 60 python3 test/gpu/bench-moe.py /tmp/bench-moe "$out" ${baseline[@]+"${baseline[@]}"} > "$out/bench.txt" 2>&1
-echo "bench-moe.py exit $?" >> "$out/bench.txt"
-cp /tmp/bench-moe/moe-hipserve.json "$out/"
-cat "$out/bench-node.txt" "$out/bench.txt"
+bench_moe "$out"  # bench-node.txt, bench.txt, moe-hipserve.json, bench-moe.json
 
 timeout "${MOE_TEST_SECONDS:-50}" node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts \
   test/gpu/moe.test.ts --reporter=verbose > "$out/vitest.log" 2>&1

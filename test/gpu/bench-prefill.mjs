@@ -2,14 +2,17 @@
 // block size 16), each sequence a whole prompt (query length = context length). FLOPs are the causal count
 // 4 · B · Hq · D · T(T+1)/2 (Q·Kᵀ and P·V over the keys each query sees), the same formula as the torch peer
 // (bench-prefill.py). The host clock spans `iters` back-to-back calls and one synchronize.
-// Usage: node test/gpu/bench-prefill.mjs [addon.node]
-import { deviceTensors, loadAddon, randomBf16, timeBackToBack } from './bench-common.mjs';
+// Usage: node test/gpu/bench-prefill.mjs [addon.node] [--json rows.json]
+import { writeFileSync } from 'node:fs';
 
-const { gpu, ops } = loadAddon(process.argv[2]);
+import { deviceTensors, loadAddon, optionValue, randomBf16, timeBackToBack } from './bench-common.mjs';
+
+const args = process.argv.slice(2), jsonFile = optionValue(args, '--json');
+const { gpu, ops } = loadAddon(args[0]);
 const { tensor, buffers } = deviceTensors(gpu);
 
 const hq = 32, hk = 8, d = 128, bs = 16;
-const info = gpu.deviceInfo(0);
+const info = gpu.deviceInfo(0), rows = [];
 console.log(`${info.name} (${info.arch}, ${info.computeUnits} CUs)`);
 for (const [b, t] of [[1, 4096], [8, 1024], [1, 16384]]) {
   const blocksPer = Math.ceil(t / bs), numBlocks = b * blocksPer, tokens = b * t;
@@ -24,5 +27,7 @@ for (const [b, t] of [[1, 4096], [8, 1024], [1, 16384]]) {
   const flops = 4 * b * hq * d * (t * (t + 1)) / 2;
   console.log(`hipserve gpuPagedAttention causal bf16 B=${b} T=${t} Hq=${hq} Hk=${hk} D=${d}: ${ms.toFixed(3)} ms, ` +
     `${(flops / ms / 1e9).toFixed(1)} TFLOP/s`);
+  rows.push({ b, t, hq, hk, d, ms, flops });
+  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ device: info.name, rows }, null, 1)); // so far, row by row
   for (const x of buffers.splice(0)) x.free();
 }

@@ -1,11 +1,16 @@
 # The peers of bench-prefill.mjs, in the same run: torch SDPA (flash backend, is_causal, contiguous [B, H, T, D]
 # bf16, K/V repeated to the 32 query heads: the same FLOPs) on the same shapes, and the device's dense bf16 peak
-# as a large torch.matmul reaches it. FLOPs: 4 · B · Hq · D · T(T+1)/2, as in bench-prefill.mjs.
+# as a large torch.matmul reaches it (bench_torch_common.matmul_tflops: the peaks part's value in a bench-gpu.sh
+# run). FLOPs: 4 · B · Hq · D · T(T+1)/2, as in bench-prefill.mjs.
+# Usage: python3 test/gpu/bench-prefill.py [rows.json]
+import json
+import sys
+
 import torch
 import torch.nn.functional as F
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
-from bench_torch_common import event_ms
+from bench_torch_common import event_ms, matmul_tflops
 
 
 def timed_ms(fn, iters):
@@ -15,12 +20,9 @@ def timed_ms(fn, iters):
 
 
 print(torch.cuda.get_device_name(0), "torch", torch.__version__)
-n = 8192
-a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
-w = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
-ms = timed_ms(lambda: a @ w, 20)
-print(f"dense bf16 peak (torch.matmul {n}^3): {2 * n**3 / ms / 1e9:.1f} TFLOP/s")
-del a, w
+peak = matmul_tflops()
+print(f"dense bf16 peak (torch.matmul 8192^3): {peak:.1f} TFLOP/s")
+report = {"device": torch.cuda.get_device_name(0), "matmul_tflops": peak, "rows": []}
 
 hq, hk, d = 32, 8, 128
 for b, t in [(1, 4096), (8, 1024), (1, 16384)]:
@@ -31,3 +33,6 @@ for b, t in [(1, 4096), (8, 1024), (1, 16384)]:
         ms = timed_ms(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True), max(3, round(2e4 / t)))
     flops = 4 * b * hq * d * t * (t + 1) / 2
     print(f"torch SDPA flash causal bf16 B={b} T={t} Hq={hq} D={d}: {ms:.3f} ms, {flops / ms / 1e9:.1f} TFLOP/s")
+    report["rows"].append({"b": b, "t": t, "ms": ms, "flops": flops})
+    if len(sys.argv) > 1:
+        json.dump(report, open(sys.argv[1], "w"), indent=1)

@@ -5,14 +5,15 @@
 set -uo pipefail
 bundle="${1:-.device}"
 source "$(dirname "${BASH_SOURCE[0]}")/device-setup.sh" "$bundle"
+source "$(dirname "${BASH_SOURCE[0]}")/bench-part.sh"  # bench_prefill
+export BENCH_LIMIT_SCALE="${BENCH_LIMIT_SCALE:-1.5}"  # the step limits of bench-gpu.sh's run, with room
 vitest="node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts test/gpu/paged_prefill.test.ts"
 
 timeout "${VITEST_S:-45}" $vitest --reporter=verbose > "$out/vitest.log" 2>&1
 echo "vitest exit $?" | tee -a "$out/vitest.log"
 grep -E "✓|×|FAIL|Error|expected|Tests |Test Files" "$out/vitest.log" | grep -v "✓" | head -40
 
-timeout "${BENCH_S:-25}" bash -c "node test/gpu/bench-prefill.mjs; python3 test/gpu/bench-prefill.py" > "$out/bench.txt" 2>&1
-cat "$out/bench.txt"
+bench_prefill "$out" 2>&1 | tee "$out/bench.txt"  # hipserve.json, torch.json
 
 timeout "${MEMCHECK_S:-60}" compute-sanitizer --tool memcheck --target-processes all --print-limit 20 \
   $vitest -t "tile edges|bad device metadata|head size 256|head size 80" > "$out/memcheck.log" 2>&1

@@ -1,6 +1,11 @@
 # Timing the torch peers of the GPU benchmarks in test/gpu share: imported as `bench_torch_common` by the scripts
 # beside it (python3 puts a script's own folder first on sys.path).
+import os
+
 import torch
+
+# test/gpu/bench-gpu.sh measures the peaks once (bench-peaks.py) and hands them to every part through these.
+COPY_ENV, MATMUL_ENV = "HIPSERVE_BENCH_COPY_GBPS", "HIPSERVE_BENCH_MATMUL_TFLOPS"
 
 
 def event_ms(fn, iters):
@@ -21,9 +26,22 @@ def warm_event_us(fn, iters, warmup=3):
     return event_ms(fn, iters) * 1e3
 
 
-def copy_gbps(iters=20):
+def copy_gbps(iters=20, measure=False):
     """The device-to-device copy bandwidth every GPU bench reports as its ceiling: GB/s (read + write) of a 1 GiB
-    copy, eager (a copy captured into a graph becomes a copy-engine node, slower than the copy kernel)."""
+    copy, eager (a copy captured into a graph becomes a copy-engine node, slower than the copy kernel). The value
+    in $HIPSERVE_BENCH_COPY_GBPS where set (the same run's peaks part), unless `measure`."""
+    if not measure and os.environ.get(COPY_ENV):
+        return float(os.environ[COPY_ENV])
     x = torch.empty(2**30, dtype=torch.uint8, device="cuda")
     y = torch.empty_like(x)
     return 2 * 2**30 / warm_event_us(lambda: y.copy_(x), iters) / 1e3
+
+
+def matmul_tflops(n=8192, iters=20, measure=False):
+    """The dense bf16 peak as a large torch.matmul (n x n x n) reaches it, TFLOP/s; $HIPSERVE_BENCH_MATMUL_TFLOPS
+    where set, unless `measure`."""
+    if not measure and os.environ.get(MATMUL_ENV):
+        return float(os.environ[MATMUL_ENV])
+    a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+    w = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+    return 2 * n**3 / warm_event_us(lambda: a @ w, iters) / 1e6

@@ -5,6 +5,7 @@
 set -uo pipefail
 bundle="${1:-.device}" budget="${BUDGET:-110}"
 source "$(dirname "${BASH_SOURCE[0]}")/device-setup.sh" "$bundle"
+source "$(dirname "${BASH_SOURCE[0]}")/bench-part.sh"  # bench_sampling
 vitest=(node node_modules/vitest/vitest.mjs run --config vitest.gpu.config.ts)
 
 timeout 40 "${vitest[@]}" --reporter=verbose test/gpu/sampling.test.ts \
@@ -12,9 +13,7 @@ timeout 40 "${vitest[@]}" --reporter=verbose test/gpu/sampling.test.ts \
 echo "vitest exit $?" >> "$out/vitest.log"
 sed 's/\x1b\[[0-9;]*m//g' "$out/vitest.log" | grep -E "✓|×|→|FAIL|Error|terminate|what\(\)|Tests |exit" | head -60
 
-timeout 30 node test/gpu/bench-sampling.mjs > "$out/bench.txt" 2>&1
-echo "bench exit $?" >> "$out/bench.txt"
-cat "$out/bench.txt"
+bench_sampling "$out"  # bench.txt, device.jsonl, torch.jsonl
 
 left=$((budget - SECONDS))
 if [ "$left" -gt 15 ]; then

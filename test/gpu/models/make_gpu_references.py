@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """GPU-machine references for the GPU model tests and the decode benchmark (run by test/gpu/device-run.sh).
 
-    python3 test/gpu/models/make_gpu_references.py OUT_DIR [--big] [--big-moe]
+    python3 test/gpu/models/make_gpu_references.py OUT_DIR [--big] [--big-moe] [--only NAME]
 
 Builds random-weight models of the dense and MoE architectures with Hugging Face transformers, saves them in bf16
 (safetensors) and records, per prompt, the greedy continuation transformers computes on the GPU in bf16 and, at
@@ -10,7 +10,9 @@ and compares only where the margin exceeds bf16 noise). --big adds a Qwen3-8B-sh
 (16 GB each) and times transformers' generate on the Llama one at batch 1, 8, 64 and 256 beside the measured
 device-to-device copy bandwidth, for the decode benchmark (src/bench/gpu-decode.ts). --big-moe adds a
 Qwen3-30B-A3B-shaped model (61 GB, saved under $HIPSERVE_BIG_MOE_DIR, default /dev/shm/hipserve-big-moe) and, with
-HIPSERVE_HF_MOE_GENERATE=1, times transformers' generate on it at batch 1, 16 and 128.
+HIPSERVE_HF_MOE_GENERATE=1, times transformers' generate on it at batch 1, 16 and 128. --only NAME builds that one
+big model alone (no small ones), e.g. `--only llama3-8b-shaped` for the decode benchmark of test/gpu/bench-gpu.sh;
+the copy bandwidth in summary.json is $HIPSERVE_BENCH_COPY_GBPS where set (bench_torch_common.copy_gbps).
 """
 import json
 import os
@@ -161,26 +163,33 @@ def generate_rate(model, batch, prompt_len, new_tokens):
     return batch * new_tokens / decode_s
 
 
-def main(out_dir, big, big_moe):
+def main(out_dir, big, big_moe, only=None):
     os.makedirs(out_dir, exist_ok=True)
+    small = {} if only else {**MODELS, **MOE_MODELS}
     summary = dict(device=torch.cuda.get_device_name(), torch=torch.__version__, models={},
-                   moe_models=list(MOE_MODELS), hf_generate_tok_s_by_model={})
-    for seed, (name, (model_type, extra)) in enumerate({**MODELS, **MOE_MODELS}.items()):
+                   moe_models=[name for name in MOE_MODELS if name in small], hf_generate_tok_s_by_model={})
+    for seed, (name, (model_type, extra)) in enumerate(small.items()):
         model, config, path = build(name, model_type, extra, out_dir, 100 + seed, SMALL)
         cases = [reference(model, p, 24) for p in prompts(config.vocab_size, (5, 70, 150))]
         json.dump(dict(cases=cases), open(os.path.join(path, "gpu_reference.json"), "w"))
         summary["models"][name] = path
         del model
-    if big:
+    if big or only:
         summary["copy_gbps"] = copy_gbps()
         for seed, (name, (model_type, extra)) in enumerate(BIG.items()):
+            if only and name != only:
+                continue
             model, config, path = build(name, model_type, extra, out_dir, 200 + seed, {})
+            summary["models"][name] = path
+            write_summary(out_dir, summary)  # the model and copy_gbps are usable before the timings below end
             if name.startswith("qwen3"):
                 cases = [reference(model, p, 16) for p in prompts(config.vocab_size, (9, 300))]
                 json.dump(dict(cases=cases), open(os.path.join(path, "gpu_reference.json"), "w"))
             else:
-                summary["hf_generate_tok_s"] = {str(b): generate_rate(model, b, 128, 32) for b in (1, 8, 64, 256)}
-            summary["models"][name] = path
+                rates = summary["hf_generate_tok_s"] = {}
+                for b in (1, 8, 64, 256):
+                    rates[str(b)] = generate_rate(model, b, 128, 32)
+                    write_summary(out_dir, summary)
             del model
             torch.cuda.empty_cache()
     if big_moe:
@@ -195,9 +204,16 @@ def main(out_dir, big, big_moe):
             summary["models"][name] = path
             del model
             torch.cuda.empty_cache()
-    json.dump(summary, open(os.path.join(out_dir, "summary.json"), "w"), indent=1)
+    write_summary(out_dir, summary)
     print(json.dumps({k: v for k, v in summary.items() if k != "models"}))
 
 
+def write_summary(out_dir, summary):
+    json.dump(summary, open(os.path.join(out_dir, "summary.json"), "w"), indent=1)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], "--big" in sys.argv, "--big-moe" in sys.argv)
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
+    if only is not None and only not in BIG:
+        sys.exit(f"--only: one of {', '.join(BIG)}, not {only}")
+    main(sys.argv[1], "--big" in sys.argv, "--big-moe" in sys.argv, only)
