@@ -40,7 +40,7 @@ async function fakeParts(): Promise<string> {
   write(d, 'bench-current.json', { device: 'NVIDIA H200 (sm_90, 132 CUs)',
     rows: [{ name: DECODE, bytes: DECODE_BYTES, us: 20, calls: 100, replicas: 16 }], profileOrder: [] });
   write(d, 'profile-current.json', { device: 'x', rows: [], profileOrder: [[DECODE, 3]] });
-  write(d, 'torch.json', { copy_gbps: 4100, sdpa: { [DECODE]: 40 } });
+  write(d, 'torch.json', { copy_gbps: 4100, sdpa: { [DECODE]: 40 }, copy_us: { [DECODE]: 8.5 } });
   const ncuLine = (us: number) => `"0","1","node","h","void paged_decode_kernel<4>(...)","1","7","(128, 1, 1)",` +
     `"(8, 1, 1)","0","9.0","Command line profiler metrics","gpu__time_duration.sum","usecond","${us}"`;
   write(d, 'ncu-current.csv',
@@ -97,6 +97,7 @@ describe.skipIf(skip)(`bench-summary.mjs${skip ? ` — skipped: ${skip}` : ''}`,
     const gbps = DECODE_BYTES / 17 / 1e3;
     expect(decodeLine).toMatch(new RegExp(`17\\.0 +${gbps.toFixed(0)} GB/s +${(gbps / 40).toFixed(0)}%`));
     expect(decodeLine).toContain('torch SDPA 40.0 µs');
+    expect(decodeLine).toContain('a copy of the same bytes 8.5 µs: 50% of its rate');
 
     const { results, skipped } = loadResults([out]);
     expect(skipped).toEqual([]);

@@ -47,7 +47,7 @@ function merge(args) {
   const measured = bench.rows.length ? bench.rows
     : bench.profileOrder.map(([name]) => ({ name, bytes: bytesOfName(name), us: NaN }));
   const rows = measured.map((r) => ({ shape: r.name, bytes: r.bytes, hostUs: Number.isFinite(r.us) ? r.us : null,
-    kernelUs: kernelUs[r.name] ?? null, sdpaUs: torch.sdpa[r.name] ?? null }));
+    kernelUs: kernelUs[r.name] ?? null, sdpaUs: torch.sdpa[r.name] ?? null, copyUs: torch.copy_us?.[r.name] ?? null }));
   console.log(`${bench.device}; device-to-device copy ${copy.toFixed(0)} GB/s (read + write, torch, same run)`);
   console.table(rows.map((r) => {
     const us = r.kernelUs ?? r.hostUs;
@@ -57,6 +57,7 @@ function merge(args) {
       'host µs/call': r.hostUs?.toFixed(1) ?? '-', 'kernel µs (ncu)': r.kernelUs?.toFixed(1) ?? '-',
       'GB/s': us ? gbps(us) : '-', '% copy': us ? `${((100 * r.bytes) / us / 1e3 / copy).toFixed(0)}%` : '-',
       'torch SDPA µs': r.sdpaUs?.toFixed(1) ?? '-', 'SDPA GB/s': r.sdpaUs ? gbps(r.sdpaUs) : '-',
+      'same-size copy µs': r.copyUs?.toFixed(1) ?? '-', '% of it': us && r.copyUs ? `${((100 * r.copyUs) / us).toFixed(0)}%` : '-',
     };
   }));
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ device: bench.device, copyGbps: copy, rows }, null, 1));

@@ -65,8 +65,12 @@ export function peaksRows(dir) {
 export function decodeRows(dir, peaks) {
   const file = firstFile(dir, /^decode-.*\.json$/);
   const d = file ? readJson(file) : null;
-  return (d?.rows ?? []).map((r) => bandwidthRow('paged decode attention', r.shape, r.bytes, r.kernelUs ?? r.hostUs,
-    peaks, 'torch SDPA', r.sdpaUs, r.kernelUs === null ? 'host clock (no ncu time)' : 'ncu kernel time'));
+  return (d?.rows ?? []).map((r) => {
+    const us = r.kernelUs ?? r.hostUs;
+    const clock = r.kernelUs === null ? 'host clock (no ncu time)' : 'ncu kernel time';
+    const sameSize = r.copyUs && us ? `; a copy of the same bytes ${r.copyUs.toFixed(1)} µs: ${((100 * r.copyUs) / us).toFixed(0)}% of its rate` : '';
+    return bandwidthRow('paged decode attention', r.shape, r.bytes, us, peaks, 'torch SDPA', r.sdpaUs, clock + sameSize);
+  });
 }
 
 export function prefillRows(dir, peaks) {
