@@ -11,36 +11,10 @@ import sys
 import torch
 import torch.nn.functional as F
 
-from bench_torch_common import copy_gbps
+from bench_torch_common import copy_gbps, graph_us
 
 ROTATION_BYTES, CALLS = 256 * 2**20, 20
 bf16 = dict(device="cuda", dtype=torch.bfloat16)
-
-
-def graph_us(call, calls):
-    """µs per call of call(i): `calls` calls captured into one graph, replayed over about 20 ms."""
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for i in range(3):
-            call(i)
-    torch.cuda.current_stream().wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        for i in range(calls):
-            call(i)
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    graph.replay()
-    end.record()
-    torch.cuda.synchronize()
-    replays = max(3, min(500, math.ceil(20 / start.elapsed_time(end))))
-    start.record()
-    for _ in range(replays):
-        graph.replay()
-    end.record()
-    torch.cuda.synchronize()
-    return start.elapsed_time(end) * 1e3 / (replays * calls)
 
 
 def slot_mapping(s):

@@ -10,34 +10,12 @@ import sys
 
 import torch
 
-from bench_torch_common import copy_gbps
+from bench_torch_common import copy_gbps, graph_us
 
 SHAPES = [("qkv", 6144, 4096), ("o", 4096, 4096), ("gate_up", 28672, 4096), ("down", 4096, 14336),
           ("lm_head", 128256, 4096)]
 TOKENS = [int(t) for t in os.environ.get("GEMV_TOKENS", "1,2,4,8,16").split(",")]  # as in bench-gemv.mjs
 ROTATION_BYTES, CALLS, REPLAYS = 256 * 2**20, 24, 5
-
-
-def graph_microseconds(call):
-    stream = torch.cuda.Stream()
-    stream.wait_stream(torch.cuda.current_stream())
-    with torch.cuda.stream(stream):
-        for i in range(3):
-            call(i)
-    torch.cuda.current_stream().wait_stream(stream)
-    graph = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(graph):
-        for i in range(CALLS):
-            call(i)
-    graph.replay()
-    torch.cuda.synchronize()
-    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(REPLAYS):
-        graph.replay()
-    end.record()
-    torch.cuda.synchronize()
-    return start.elapsed_time(end) * 1e3 / (REPLAYS * CALLS)
 
 
 def weights(n, k):
@@ -64,7 +42,7 @@ for name, n, k in SHAPES:
             call = lambda i: torch.mm(x, ws[i % len(ws)].t(), out_dtype=torch.float32, out=out)
         else:
             call = lambda i: torch.matmul(x, ws[i % len(ws)].t(), out=out)
-        results.append({"name": name, "t": t, "us": graph_microseconds(call)})
+        results.append({"name": name, "t": t, "us": graph_us(call, CALLS, REPLAYS)})
     del ws
 
 fused = []
@@ -78,7 +56,7 @@ for t in TOKENS:
         act = torch.nn.functional.silu(x2[:, :k]) * x2[:, k:]
         torch.matmul(act, ws[i % len(ws)].t(), out=out)
 
-    fused.append({"t": t, "us": graph_microseconds(call)})
+    fused.append({"t": t, "us": graph_us(call, CALLS, REPLAYS)})
 del ws
 
 # Eager (copy_gbps): a captured copy becomes a copy-engine node, slower than the copy kernel (2770 vs ~4250 GB/s).

@@ -1,5 +1,6 @@
 # Timing the torch peers of the GPU benchmarks in test/gpu share: imported as `bench_torch_common` by the scripts
 # beside it (python3 puts a script's own folder first on sys.path).
+import math
 import os
 
 import torch
@@ -24,6 +25,25 @@ def warm_event_us(fn, iters, warmup=3):
     for _ in range(warmup):
         fn()
     return event_ms(fn, iters) * 1e3
+
+
+def graph_us(call, calls, replays=None):
+    """µs per call of call(i): 3 warm-up calls on a side stream, then `calls` calls captured into one graph and
+    replayed `replays` times (None: as many as fill about 20 ms, 3 to 500)."""
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        for i in range(3):
+            call(i)
+    torch.cuda.current_stream().wait_stream(stream)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        for i in range(calls):
+            call(i)
+    one_replay_ms = event_ms(graph.replay, 1)
+    if replays is None:
+        replays = max(3, min(500, math.ceil(20 / one_replay_ms)))
+    return event_ms(graph.replay, replays) * 1e3 / calls
 
 
 def copy_gbps(iters=20, measure=False):
