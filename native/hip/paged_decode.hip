@@ -11,6 +11,7 @@
 #include "platform/gpu_check.h"
 #include "runtime/device.h"
 #include "runtime/device_allocator.h"
+#include "runtime/env.h"
 #include "runtime/kernel_faults.h"
 
 namespace hipserve::gpu {
@@ -64,14 +65,11 @@ void check_views(const TensorView& q, const TensorView& key_cache, const TensorV
 }  // namespace
 
 DecodePath choose_decode_path(int group_size, int head_size, int num_seqs) {
-  static const std::string forced = [] {
-    const char* v = std::getenv("HIPSERVE_PAGED_DECODE");
-    return std::string(v != nullptr ? v : "");
-  }();
+  static const std::string forced = env_string("HIPSERVE_PAGED_DECODE");
   // HIPSERVE_PAGED_DECODE_RESIDENT=n plans partitions for n resident blocks per CU instead (a benchmark knob).
   static const int resident = [] {
-    const char* v = std::getenv("HIPSERVE_PAGED_DECODE_RESIDENT");
-    return v != nullptr ? std::max(1, std::atoi(v)) : 0;
+    const std::string v = env_string("HIPSERVE_PAGED_DECODE_RESIDENT");
+    return v.empty() ? 0 : std::max(1, std::atoi(v.c_str()));
   }();
   const bool mma_fits = head_size == 64 || head_size == 128;
   const bool by_default = group_size >= kDecodeMmaMinGroup || (group_size >= 4 && num_seqs <= kDecodeMmaSmallBatch);

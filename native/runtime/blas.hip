@@ -3,11 +3,10 @@
 #include "runtime/blas.h"
 #include "runtime/blas_library.h"
 #include "runtime/blas_tuning.h"
+#include "runtime/env.h"
 
 #include <array>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -34,10 +33,7 @@ constexpr int kTunedCandidates = 8;
 constexpr int kTunedReps = 4;
 
 bool tuning_enabled() {
-  static const bool enabled = [] {
-    const char* v = std::getenv("HIPSERVE_BLAS_TUNE");
-    return v == nullptr || std::strcmp(v, "0") != 0;
-  }();
+  static const bool enabled = env_string("HIPSERVE_BLAS_TUNE") != "0";
   return enabled;
 }
 
@@ -163,10 +159,7 @@ void describe(Problem& p, const TensorView& x, const TensorView& w, const Tensor
 
 // HIPSERVE_BLAS_LOG=1: each timed choice to stderr (which of the heuristic's candidates, their times).
 bool tuning_logged() {
-  static const bool logged = [] {
-    const char* v = std::getenv("HIPSERVE_BLAS_LOG");
-    return v != nullptr && std::strcmp(v, "1") == 0;
-  }();
+  static const bool logged = env_string("HIPSERVE_BLAS_LOG") == "1";
   return logged;
 }
 
