@@ -93,11 +93,8 @@ __global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_deco
   constexpr int kVec = L::kVec, kU = kDecodeUnroll, kS = kDecodeStages;
   extern __shared__ uint4 ring[];  // [kS][2 * kU][kDecodeThreads]; reused at the end for the waves' results
 
-  const int group = a.num_heads / a.num_kv_heads;
-  const int chunks_per_head = (group + kG - 1) / kG;  // blocks per KV head
-  const int kv_head = blockIdx.x / chunks_per_head;
-  const int head0 = kv_head * group + (blockIdx.x % chunks_per_head) * kG;
-  const int ng = min(kG, kv_head * group + group - head0);
+  const DecodeHeads heads = decode_heads<kG>(a);
+  const int kv_head = heads.kv_head, head0 = heads.head0, ng = heads.ng;
   const int b = blockIdx.y, part = blockIdx.z;
   const L lanes;
 
@@ -242,12 +239,7 @@ constexpr size_t decode_shared_bytes(int num_partitions) {
 template <typename T, int D, int kG>
 void launch_decode(const DecodeAttentionArgs<T>& a, hipStream_t stream) {
   static_assert(decode_shared_bytes<D, kG>(kDecodeMaxPartitions) <= 48 * 1024, "fits without opting in");
-  const int group = a.num_heads / a.num_kv_heads;
-  const dim3 grid(static_cast<unsigned>(a.num_kv_heads * ((group + kG - 1) / kG)), static_cast<unsigned>(a.num_seqs),
-                  static_cast<unsigned>(a.num_partitions));
-  HS_CHECK(a.num_partitions == 1 || (grid.x * grid.y <= kDecodeCounters && a.num_partitions <= kDecodeMaxPartitions),
-           unsupported, "paged decode attention: " << grid.x * grid.y << " (sequence, head group) pairs over "
-                                                   << a.num_partitions << " partitions");
+  const dim3 grid = decode_grid(a, kG, kDecodeMaxPartitions);
   paged_decode_kernel<T, D, kG><<<grid, kDecodeThreads, decode_shared_bytes<D, kG>(a.num_partitions), stream>>>(a);
   HS_GPU_CHECK_LAUNCH();
 }

@@ -78,11 +78,8 @@ __global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void page
   T* const ring = reinterpret_cast<T*>(base + Smem::kRing + wave * kS * Smem::kStage);
   T* const p_tile = reinterpret_cast<T*>(base + Smem::kP) + wave * mc::kDim * Smem::kLdP;
 
-  const int group = a.num_heads / a.num_kv_heads;
-  const int chunks_per_head = (group + kRows - 1) / kRows;  // blocks per KV head
-  const int kv_head = blockIdx.x / chunks_per_head;
-  const int head0 = kv_head * group + (blockIdx.x % chunks_per_head) * kRows;
-  const int ng = min(kRows, kv_head * group + group - head0);
+  const DecodeHeads heads = decode_heads<kRows>(a);
+  const int kv_head = heads.kv_head, head0 = heads.head0, ng = heads.ng;
   const int b = blockIdx.y, part = blockIdx.z;
   const int32_t* table = a.block_tables + b * a.block_table_stride;
 
@@ -224,13 +221,7 @@ void launch_mma_decode(const DecodeAttentionArgs<T>& a, hipStream_t stream) {
   static_assert(kMostBytes <= (HS_WAVE_SIZE == 32 ? 227 : 64) * 1024, "fits a block's shared memory");
   static_assert(HS_WAVE_SIZE == 64 || 2 * (kMostBytes + 1024) <= 228 * 1024 || kDecodeMmaBlocksPerCu == 1,
                 "kDecodeMmaBlocksPerCu blocks fit an SM (sm_90: 228 KiB)");
-  const int group = a.num_heads / a.num_kv_heads;
-  const dim3 grid(static_cast<unsigned>(a.num_kv_heads * ((group + kDecodeMmaHeads - 1) / kDecodeMmaHeads)),
-                  static_cast<unsigned>(a.num_seqs), static_cast<unsigned>(a.num_partitions));
-  HS_CHECK(a.num_partitions == 1 ||
-               (grid.x * grid.y <= kDecodeCounters && a.num_partitions <= kDecodeMmaMaxPartitions),
-           unsupported, "paged decode attention: " << grid.x * grid.y << " (sequence, head group) pairs over "
-                                                   << a.num_partitions << " partitions");
+  const dim3 grid = decode_grid(a, kDecodeMmaHeads, kDecodeMmaMaxPartitions);
   int device = 0;
   HS_GPU_CHECK(hipGetDevice(&device));
   static std::array<std::once_flag, kMaxDevices> shared_allowed;  // past the default 48 KiB, once per device

@@ -1,15 +1,46 @@
-// Which keys a block of paged decode attention takes (see paged_decode.h), shared by both decode kernels
-// (paged_decode_kernel.h on CUDA cores, paged_decode_mma_kernel.h on matrix cores): a sequence's key range and
-// its even spread over the launch's partitions.
+// Which query heads and keys a block of paged decode attention takes (see paged_decode.h), shared by both decode
+// kernels (paged_decode_kernel.h on CUDA cores, paged_decode_mma_kernel.h on matrix cores): the launch's grid of
+// head groups, sequences and partitions, a block's head group, a sequence's key range and its even spread over
+// the partitions.
 #pragma once
 #include <cstdint>
 
 #include "hip/paged_decode.h"
+#include "platform/check.h"
 #include "runtime/kernel_faults.h"
 
 namespace hipserve::gpu {
 
+// The grid of a launch whose blocks take up to heads_per_block query heads of one KV head: (KV heads × blocks per
+// KV head, sequences, partitions). A split launch (partitions > 1) must fit the shared counters and the kernel's
+// max_partitions.
+template <typename T>
+dim3 decode_grid(const DecodeAttentionArgs<T>& a, int heads_per_block, int max_partitions) {
+  const int group = a.num_heads / a.num_kv_heads;
+  const dim3 grid(static_cast<unsigned>(a.num_kv_heads * ((group + heads_per_block - 1) / heads_per_block)),
+                  static_cast<unsigned>(a.num_seqs), static_cast<unsigned>(a.num_partitions));
+  HS_CHECK(a.num_partitions == 1 || (grid.x * grid.y <= kDecodeCounters && a.num_partitions <= max_partitions),
+           unsupported, "paged decode attention: " << grid.x * grid.y << " (sequence, head group) pairs over "
+                                                   << a.num_partitions << " partitions");
+  return grid;
+}
+
 #if defined(HS_GPU_DEVICE_CODE)
+
+// The query heads of block blockIdx.x of decode_grid: head0 .. head0 + ng - 1 (ng <= kHeads), all of KV head
+// kv_head.
+struct DecodeHeads {
+  int kv_head, head0, ng;
+};
+
+template <int kHeads, typename T>
+__device__ __forceinline__ DecodeHeads decode_heads(const DecodeAttentionArgs<T>& a) {
+  const int group = a.num_heads / a.num_kv_heads;
+  const int blocks_per_kv_head = (group + kHeads - 1) / kHeads;
+  const int kv_head = blockIdx.x / blocks_per_kv_head;
+  const int head0 = kv_head * group + (blockIdx.x % blocks_per_kv_head) * kHeads;
+  return {kv_head, head0, min(kHeads, kv_head * group + group - head0)};
+}
 
 // Key range [first, seq_len) a decode query at position seq_len - 1 attends to; empty for a bad seq_len.
 struct KeyRange {
@@ -32,7 +63,8 @@ struct DecodeSplit {
 __device__ __forceinline__ DecodeSplit decode_split(int keys, int num_partitions) {
   const int parts = min(max(keys / kDecodeMinPartition, 1), num_partitions);
   const int per = (keys + parts - 1) / parts;
-  const int size = max(kDecodePartitionQuantum, (per + kDecodePartitionQuantum - 1) / kDecodePartitionQuantum * kDecodePartitionQuantum);
+  const int size = max(kDecodePartitionQuantum,
+                       (per + kDecodePartitionQuantum - 1) / kDecodePartitionQuantum * kDecodePartitionQuantum);
   return {size, (keys + size - 1) / size};
 }
 
@@ -43,8 +75,10 @@ struct DecodePartition {
 };
 
 template <typename T>
-__device__ __forceinline__ DecodePartition decode_partition_of(const DecodeAttentionArgs<T>& a, int seq_len, int part) {
-  const KeyRange range = decode_key_range(seq_len, a.max_seq_len, a.max_blocks_per_seq, a.block_size, a.sliding_window);
+__device__ __forceinline__ DecodePartition decode_partition_of(const DecodeAttentionArgs<T>& a, int seq_len,
+                                                               int part) {
+  const KeyRange range =
+      decode_key_range(seq_len, a.max_seq_len, a.max_blocks_per_seq, a.block_size, a.sliding_window);
   const DecodeSplit split = decode_split(range.end - range.first, a.num_partitions);
   const int begin = range.first + part * split.size;
   return {begin, min(range.end, begin + split.size), split.parts};
