@@ -5,6 +5,7 @@
 #include "hip/checks.h"
 #include "hip/dtypes.h"
 #include "hip/gated_activation.h"
+#include "hip/launch.h"
 #include "platform/gpu_check.h"
 #include "runtime/device.h"
 
@@ -32,7 +33,7 @@ void launch_with(const T* x, int64_t x_stride, T* out, int64_t out_stride, int64
                  bool vectorized, hipStream_t stream) {
   const int vec = vectorized ? 8 : 1;
   const int64_t lanes = (inter + vec - 1) / vec;
-  const int threads = static_cast<int>(std::clamp<int64_t>((lanes + 63) / 64 * 64, 64, 256));
+  const int threads = block_threads(lanes, 256);
   const dim3 grid(static_cast<unsigned>(rows), static_cast<unsigned>((lanes + threads - 1) / threads));
   auto kernel = vectorized ? act_and_mul_kernel<T, Act, 8> : act_and_mul_kernel<T, Act, 1>;
   kernel<<<grid, threads, 0, stream>>>(x, x_stride, out, out_stride, static_cast<int>(inter));

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hip/checks.h"
+#include "hip/launch.h"
 #include "platform/gpu_check.h"
 #include "runtime/device.h"
 #include "runtime/kernel_faults.h"
@@ -27,7 +28,7 @@ template <typename U>
 void launch_units(const int32_t* ids, int64_t tokens, const void* table, int64_t table_stride, int64_t vocab,
                   int64_t row_bytes, void* out, int64_t out_stride, int32_t* fault, hipStream_t stream) {
   const int units = static_cast<int>(row_bytes / sizeof(U));
-  const int threads = std::clamp((units + 63) / 64 * 64, 64, 512);
+  const int threads = block_threads(units, 512);
   embedding_kernel<U><<<static_cast<unsigned>(tokens), threads, 0, stream>>>(
       ids, static_cast<const uint8_t*>(table), table_stride, vocab, units, static_cast<uint8_t*>(out), out_stride,
       fault);

@@ -13,12 +13,11 @@
 // rows past T are zero; their results are dropped. K steps reaching past K load zeros.
 #pragma once
 #include <algorithm>
-#include <array>
 #include <cstdint>
-#include <mutex>
 
 #include "hip/dtypes.h"
 #include "hip/gated_activation.h"
+#include "hip/launch.h"
 #include "hip/paged_decode_async_copy.h"
 #include "hip/matrix_core.h"
 #include "platform/arch.h"
@@ -362,17 +361,9 @@ constexpr size_t gemv_shared_bytes(int waves) {
 
 template <typename T, typename Out, GemvInput kInput, int kMaxTokens, int kTiles, GemvLoads kLoads>
 void gemv_launch(const GemvArgs<T, Out>& args, int waves, hipStream_t stream) {
-  auto kernel = &gemv_kernel<T, Out, kInput, kMaxTokens, kTiles, kLoads>;
+  constexpr auto kernel = &gemv_kernel<T, Out, kInput, kMaxTokens, kTiles, kLoads>;
   constexpr size_t kMaxShared = gemv_shared_bytes<kTiles, kMaxTokens, kLoads>(kGemvMaxWaves);
-  if constexpr (kMaxShared > 48 * 1024) {  // past the default: allowed once per device
-    int device = 0;
-    HS_GPU_CHECK(hipGetDevice(&device));
-    static std::array<std::once_flag, kMaxDevices> allowed;
-    std::call_once(allowed[device], [&] {
-      HS_GPU_CHECK(hipFuncSetAttribute(reinterpret_cast<const void*>(kernel),
-                                       hipFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kMaxShared)));
-    });
-  }
+  if constexpr (kMaxShared > 48 * 1024) allow_dynamic_shared<kernel>(kMaxShared);
   const unsigned blocks = static_cast<unsigned>((args.n + kTiles * kGemvTileRows - 1) / (kTiles * kGemvTileRows));
   kernel<<<blocks, waves * HS_WAVE_SIZE, gemv_shared_bytes<kTiles, kMaxTokens, kLoads>(waves), stream>>>(args);
   HS_GPU_CHECK_LAUNCH();

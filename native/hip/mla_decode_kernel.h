@@ -10,11 +10,10 @@
 //   f32: scores [depth parts][kMlaRows][kMlaKeys], per-row alpha and sum, per-key validity
 #pragma once
 #include <algorithm>
-#include <array>
 #include <climits>
-#include <mutex>
 
 #include "hip/dtypes.h"
+#include "hip/launch.h"
 #include "hip/matrix_core.h"
 #include "hip/mla_decode.h"
 #include "hip/paged_decode_async_copy.h"
@@ -308,14 +307,9 @@ __global__ void mla_combine_kernel(MlaAttentionArgs<T> a) {
 template <typename T>
 void mla_attention_launch(const MlaAttentionArgs<T>& a, hipStream_t stream) {
   const MlaSmem layout(a.rope_dim + a.latent_dim);
+  allow_dynamic_shared<&mla_attention_kernel<T>>(MlaSmem(kMlaMaxRope + kMlaMaxLatent).bytes);
   int device = 0;
   HS_GPU_CHECK(hipGetDevice(&device));
-  static std::array<std::once_flag, kMaxDevices> shared_allowed;  // past the default 48 KiB, once per device
-  std::call_once(shared_allowed[device], [] {
-    HS_GPU_CHECK(hipFuncSetAttribute(reinterpret_cast<const void*>(&mla_attention_kernel<T>),
-                                     hipFuncAttributeMaxDynamicSharedMemorySize,
-                                     static_cast<int>(MlaSmem(kMlaMaxRope + kMlaMaxLatent).bytes)));
-  });
   const int64_t rows = int64_t{a.max_query_len} * a.num_heads;
   const int64_t row_tiles = (rows + kMlaRows - 1) / kMlaRows;
   if (rows > INT_MAX) throw Error(ErrorCode::invalid_argument, "mla attention: too many query rows");

@@ -17,11 +17,10 @@
 // distinct banks.
 #pragma once
 #include <algorithm>
-#include <array>
 #include <cstdint>
-#include <mutex>
 
 #include "hip/dtypes.h"
+#include "hip/launch.h"
 #include "hip/matrix_core.h"
 #include "hip/online_softmax_rows.h"
 #include "hip/paged_decode.h"
@@ -222,13 +221,7 @@ void launch_mma_decode(const DecodeAttentionArgs<T>& a, hipStream_t stream) {
   static_assert(HS_WAVE_SIZE == 64 || 2 * (kMostBytes + 1024) <= 228 * 1024 || kDecodeMmaBlocksPerCu == 1,
                 "kDecodeMmaBlocksPerCu blocks fit an SM (sm_90: 228 KiB)");
   const dim3 grid = decode_grid(a, kDecodeMmaHeads, kDecodeMmaMaxPartitions);
-  int device = 0;
-  HS_GPU_CHECK(hipGetDevice(&device));
-  static std::array<std::once_flag, kMaxDevices> shared_allowed;  // past the default 48 KiB, once per device
-  std::call_once(shared_allowed[device], [] {
-    HS_GPU_CHECK(hipFuncSetAttribute(reinterpret_cast<const void*>(&paged_decode_mma_kernel<T, D>),
-                                     hipFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kMostBytes)));
-  });
+  allow_dynamic_shared<&paged_decode_mma_kernel<T, D>>(kMostBytes);
   paged_decode_mma_kernel<T, D><<<grid, kMmaDecodeThreads, Smem::bytes(a.num_partitions), stream>>>(a);
   HS_GPU_CHECK_LAUNCH();
 }

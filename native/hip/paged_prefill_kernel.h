@@ -9,11 +9,10 @@
 //   ps [4 waves][16][kKeys]   each wave's probabilities, as A of O = P·V
 // For D = 256 the key and value tiles take turns in one buffer (CDNA has 64 KiB of shared memory per block).
 #pragma once
-#include <array>
 #include <climits>
-#include <mutex>
 
 #include "hip/dtypes.h"
+#include "hip/launch.h"
 #include "hip/matrix_core.h"
 #include "hip/online_softmax_rows.h"
 #include "hip/paged_prefill.h"
@@ -259,14 +258,9 @@ void launch_prefill(const PrefillAttentionArgs<T>& a, hipStream_t stream) {
   const int64_t row_tiles =
       (int64_t{a.max_query_len} * (a.num_heads / a.num_kv_heads) + kPrefillRows - 1) / kPrefillRows;
   if (row_tiles > INT_MAX) throw Error(ErrorCode::invalid_argument, "paged attention: too many query rows");
+  allow_dynamic_shared<&paged_prefill_kernel<T, D>>(Tile::kSharedBytes);
   int device = 0;
   HS_GPU_CHECK(hipGetDevice(&device));
-  static std::array<std::once_flag, kMaxDevices> shared_allowed;  // past the default 48 KiB, once per device
-  std::call_once(shared_allowed[device], [] {
-    HS_GPU_CHECK(hipFuncSetAttribute(reinterpret_cast<const void*>(&paged_prefill_kernel<T, D>),
-                                     hipFuncAttributeMaxDynamicSharedMemorySize,
-                                     static_cast<int>(Tile::kSharedBytes)));
-  });
   const int threads = kPrefillWaves * device_caps(device).wave_size;
   const dim3 grid(static_cast<unsigned>(row_tiles), static_cast<unsigned>(a.num_kv_heads),
                   static_cast<unsigned>(a.num_seqs));

@@ -1,3 +1,4 @@
+#include "hip/launch.h"
 #include "hip/rms_norm.h"
 
 #include <algorithm>
@@ -113,11 +114,6 @@ bool can_vectorize(std::initializer_list<const TensorView*> views, int64_t hidde
 constexpr int kMaxThreads = 1024;
 constexpr int kMaxRegisterVecs = 4;  // rows of up to 32768 elements
 
-// Threads in multiples of 64, a whole number of waves on every device.
-int block_threads(int64_t lanes) {
-  return static_cast<int>(std::clamp<int64_t>((lanes + 63) / 64 * 64, 64, kMaxThreads));
-}
-
 template <typename T>
 void rms_norm_launch(const T* x, int64_t x_stride, T* residual, int64_t res_stride, const T* weight, float eps,
                      int64_t rows, int64_t hidden, T* out, int64_t out_stride, bool vectorized, hipStream_t stream) {
@@ -126,12 +122,14 @@ void rms_norm_launch(const T* x, int64_t x_stride, T* residual, int64_t res_stri
   int64_t vecs = (hidden / 8 + kMaxThreads - 1) / kMaxThreads;  // per thread
   if (vectorized && vecs <= kMaxRegisterVecs) {
     vecs = vecs == 3 ? 4 : vecs;
-    const int threads = block_threads((hidden / 8 + vecs - 1) / vecs);
-    auto kernel = vecs == 1 ? rms_norm_rows_kernel<T, 1> : vecs == 2 ? rms_norm_rows_kernel<T, 2> : rms_norm_rows_kernel<T, 4>;
+    const int threads = block_threads((hidden / 8 + vecs - 1) / vecs, kMaxThreads);
+    auto kernel = vecs == 1   ? rms_norm_rows_kernel<T, 1>
+                  : vecs == 2 ? rms_norm_rows_kernel<T, 2>
+                              : rms_norm_rows_kernel<T, 4>;
     kernel<<<grid, threads, 0, stream>>>(x, x_stride, residual, res_stride, weight, eps, h, out, out_stride);
   } else {
-    rms_norm_kernel<T><<<grid, block_threads(hidden), 0, stream>>>(x, x_stride, residual, res_stride, weight, eps, h,
-                                                                  out, out_stride);
+    rms_norm_kernel<T><<<grid, block_threads(hidden, kMaxThreads), 0, stream>>>(x, x_stride, residual, res_stride,
+                                                                               weight, eps, h, out, out_stride);
   }
   HS_GPU_CHECK_LAUNCH();
 }

@@ -1,3 +1,4 @@
+#include "hip/launch.h"
 #include "hip/rotary_cache.h"
 
 #include <algorithm>
@@ -46,7 +47,9 @@ constexpr int kRotaryHeadsPerBlock = 4;
 constexpr int kRotaryMaxThreads = 1024;
 constexpr int64_t kRotaryMaxHeadSize = 2 * kRotaryMaxThreads;
 
-int rotary_heads_per_block(int head_size) { return head_size * kRotaryHeadsPerBlock <= 2 * kRotaryMaxThreads ? 4 : 1; }
+int rotary_heads_per_block(int head_size) {
+  return head_size * kRotaryHeadsPerBlock <= 2 * kRotaryMaxThreads ? kRotaryHeadsPerBlock : 1;
+}
 
 // Block (t, y) takes token t's q heads [y·H, y·H + H) while y < q_blocks, else k heads [(y - q_blocks)·H, …)
 // (H = heads_per_block): (normalizes them,) rotates them, (normalizes the unrotated tail,) and for k heads
@@ -171,8 +174,7 @@ void rotary_cache_launch(const RotaryCacheArgs<T>& args, hipStream_t stream) {
   const int per_block = rotary_heads_per_block(args.head_size);
   const int q_blocks = (args.q_heads + per_block - 1) / per_block;
   const int k_blocks = (args.k_heads + per_block - 1) / per_block;
-  // Threads in multiples of 64, a whole number of waves on every device.
-  const int threads = std::clamp((per_block * args.head_size / 2 + 63) / 64 * 64, 64, kRotaryMaxThreads);
+  const int threads = block_threads(per_block * args.head_size / 2, kRotaryMaxThreads);
   const bool norm = args.q_norm_weight != nullptr;
   auto kernel = args.is_neox ? (norm ? rotary_cache_kernel<T, true, true> : rotary_cache_kernel<T, true, false>)
                              : (norm ? rotary_cache_kernel<T, false, true> : rotary_cache_kernel<T, false, false>);
