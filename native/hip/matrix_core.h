@@ -145,7 +145,8 @@ __device__ __forceinline__ FragB stream_frag_b(const uint4 (&v)[kStreamLines], i
 template <typename T>
 __device__ __forceinline__ FragA accum_to_a(const Accum& c, T*, int) {
   auto pack = [&](int i) {
-    return static_cast<uint32_t>(from_float<T>(c.x[i]).bits) | static_cast<uint32_t>(from_float<T>(c.x[i + 1]).bits) << 16;
+    return static_cast<uint32_t>(from_float<T>(c.x[i]).bits) |
+           static_cast<uint32_t>(from_float<T>(c.x[i + 1]).bits) << 16;
   };
   return FragA{{pack(0), pack(2), pack(4), pack(6)}};
 }

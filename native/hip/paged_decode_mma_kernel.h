@@ -148,7 +148,8 @@ __global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void page
   for (int c = threadIdx.x; c < kRows * kChunks; c += blockDim.x) {
     const int r = c / kChunks, ch = c % kChunks;
     uint4 v = make_uint4(0, 0, 0, 0);
-    if (r < ng) v = *reinterpret_cast<const uint4*>(a.q + b * a.q_token_stride + (head0 + r) * a.q_head_stride + ch * 8);
+    if (r < ng)
+      v = *reinterpret_cast<const uint4*>(a.q + b * a.q_token_stride + (head0 + r) * a.q_head_stride + ch * 8);
     *reinterpret_cast<uint4*>(qs + r * kLd + ch * 8) = v;
   }
   __syncthreads();

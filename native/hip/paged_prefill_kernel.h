@@ -145,7 +145,9 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
   const int num_tiles = (key_end - key_begin + kKeys - 1) / kKeys;
   // This thread's key of tile `tile`: its block-table entry is read a tile ahead of its K/V rows.
   auto in_range = [&](int tile) { return tile < num_tiles && key_begin + tile * kKeys + Fetch::key() < key_end; };
-  auto block_of = [&](int tile) { return in_range(tile) ? table[(key_begin + tile * kKeys + Fetch::key()) / a.block_size] : 0; };
+  auto block_of = [&](int tile) {
+    return in_range(tile) ? table[(key_begin + tile * kKeys + Fetch::key()) / a.block_size] : 0;
+  };
   auto row_of = [&](int tile, int32_t block) -> int64_t {
     if (!in_range(tile)) return -1;
     if (block < 0 || block >= a.num_blocks) {
