@@ -13,6 +13,7 @@
 //   node test/gpu/bench-elementwise.mjs [torch.json] [--json rows.json]
 import { readFileSync, writeFileSync } from 'node:fs';
 
+import { buildCosSinCache } from '../../dist/src/layers/rotary/cos-sin-cache.js';
 import { deviceTensors, loadAddon, optionValue } from './bench-common.mjs';
 
 const HIDDEN = 4096, INTER = 14336, HQ = 32, HK = 8, D = 128, VOCAB = 128256, BLOCK = 16, MAX_POSITION = 8192;
@@ -36,21 +37,13 @@ const shapes = () => OPS.flatMap((op) => TOKENS.map((t) => ({ op, t, bytes: BYTE
   inter: INTER, hq: HQ, hk: HK, d: D, vocab: VOCAB, block: BLOCK, maxPosition: MAX_POSITION, eps: EPS,
   decode: t <= DECODE_MAX_TOKENS })));
 
+/** Llama-3's RoPE table without its scaling (θ 500000, the model's cache layout): [MAX_POSITION, D] f32. */
+const ropeCache = () => buildCosSinCache({ headDim: D, partialRotaryFactor: 1, ropeTheta: 500000,
+  rope: { type: 'default', factor: 1 }, maxPositionEmbeddings: MAX_POSITION }, MAX_POSITION);
+
 function lcg(seed) {
   let s = seed >>> 0;
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
-}
-
-/** [MAX_POSITION, D] f32: cos(p·θ_i) then sin(p·θ_i), θ_i = 500000^(-2i/D), as the model's cache. */
-function cosSinCache() {
-  const half = D / 2, out = new Float32Array(MAX_POSITION * D);
-  for (let p = 0; p < MAX_POSITION; p++)
-    for (let i = 0; i < half; i++) {
-      const angle = p * 500000 ** (-(2 * i) / D);
-      out[p * D + i] = Math.cos(angle);
-      out[p * D + half + i] = Math.sin(angle);
-    }
-  return out;
 }
 
 /**
@@ -135,7 +128,7 @@ function run(peerFile, jsonFile) {
   const copyGbps = peer?.copy_gbps ?? (Number(process.env.HIPSERVE_BENCH_COPY_GBPS) || null);
   const { gpu, ops } = loadAddon();
   const { tensor, buffers } = deviceTensors(gpu);
-  const shared = { normWeight: tensor('bf16', [HIDDEN], 0x3f), cosSin: tensor('f32', [MAX_POSITION, D], cosSinCache()),
+  const shared = { normWeight: tensor('bf16', [HIDDEN], 0x3f), cosSin: tensor('f32', [MAX_POSITION, D], ropeCache()),
     table: tensor('bf16', [VOCAB, HIDDEN], 0x3c) };
   const keep = buffers.splice(0);
   const info = gpu.deviceInfo(0);
