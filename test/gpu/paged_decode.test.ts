@@ -26,6 +26,23 @@ describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
     };
   }
 
+  // Calls over the batch of `s` with other sequence lengths and block tables (the fault checks): run enqueues one,
+  // faults(...) is a function that runs one and waits for the device, so that it throws the kernel's fault.
+  function callsWithMetadata(s: DecodeSpec) {
+    const b = makeDecodeBatch(s);
+    const n = s.seqLens.length, shape = [n, s.numHeads, s.headSize];
+    const q = pool.half(s.dtype, shape, b.q), out = pool.poisoned(s.dtype, shape);
+    const kc = pool.half(s.dtype, b.cacheShape, b.keyCache), vc = pool.half(s.dtype, b.cacheShape, b.valueCache);
+    const run = (seqLens: number[], tables: Int32Array, maxSeqLen: number) =>
+      gpuAddon().ops.gpuPagedDecodeAttention(q, kc, vc, pool.i32([n], seqLens), pool.i32([n, b.maxBlocks], tables),
+        maxSeqLen, { scale: 0.1 }, out);
+    const faults = (...args: Parameters<typeof run>) => () => {
+      run(...args);
+      gpuAddon().gpu.synchronize(0);
+    };
+    return { b, run, faults };
+  }
+
   function gpuDecode(s: DecodeSpec, o: DecodeOptions, maxSeqLen = Math.max(...s.seqLens)) {
     const d = deviceBatch(s, maxSeqLen, o);
     const out = d.out();
@@ -153,19 +170,8 @@ describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
   });
 
   it('reports bad block-table entries and sequence lengths as HS_OUT_OF_BOUNDS', () => {
-    const s = spec('bf16', { seqLens: [40, 20], seed: 12 });
-    const b = makeDecodeBatch(s);
-    const q = pool.half('bf16', [2, 8, 128], b.q);
-    const kc = pool.half('bf16', b.cacheShape, b.keyCache), vc = pool.half('bf16', b.cacheShape, b.valueCache);
-    const out = pool.poisoned('bf16', [2, 8, 128]);
-    const run = (seqLens: number[], tables: Int32Array, maxSeqLen: number) =>
-      gpuAddon().ops.gpuPagedDecodeAttention(q, kc, vc, pool.i32([2], seqLens), pool.i32([2, b.maxBlocks], tables),
-        maxSeqLen, { scale: 0.1 }, out);
+    const { b, run, faults } = callsWithMetadata(spec('bf16', { seqLens: [40, 20], seed: 12 }));
     const oob = expect.objectContaining({ code: 'HS_OUT_OF_BOUNDS' });
-    const faults = (...args: Parameters<typeof run>) => () => {
-      run(...args);
-      gpuAddon().gpu.synchronize(0);
-    };
     const badTable = b.blockTables.slice();
     badTable[1] = 10_000;
     expect(faults([40, 20], badTable, 40)).toThrow(oob);
@@ -190,7 +196,8 @@ describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
     for (const headSize of [64, 128])
       for (const blockSize of [1, 24, 32])
         it(`supports head size ${headSize}, block size ${blockSize}`, () => {
-          expectMatch(spec('f16', { seqLens: [2, 47, 290, 1111], headSize, blockSize, numHeads: 16, numKvHeads: 2, seed: headSize + blockSize }));
+          expectMatch(spec('f16', { seqLens: [2, 47, 290, 1111], headSize, blockSize, numHeads: 16, numKvHeads: 2,
+            seed: headSize + blockSize }));
         });
 
     it('matches a long sequence split over many partitions, and a batch that fills the device', () => {
@@ -222,22 +229,14 @@ describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
 
     it('reports bad block-table entries and sequence lengths as HS_OUT_OF_BOUNDS', () => {
       const s = spec('f16', { seqLens: [40, 300], numHeads: 16, numKvHeads: 2, seed: 61 });
-      const b = makeDecodeBatch(s);
-      const q = pool.half('f16', [2, 16, 128], b.q);
-      const kc = pool.half('f16', b.cacheShape, b.keyCache), vc = pool.half('f16', b.cacheShape, b.valueCache);
-      const out = pool.poisoned('f16', [2, 16, 128]);
-      const faults = (seqLens: number[], tables: Int32Array) => () => {
-        gpuAddon().ops.gpuPagedDecodeAttention(q, kc, vc, pool.i32([2], seqLens), pool.i32([2, b.maxBlocks], tables), 300,
-          { scale: 0.1 }, out);
-        gpuAddon().gpu.synchronize(0);
-      };
+      const { b, faults } = callsWithMetadata(s);
       const oob = expect.objectContaining({ code: 'HS_OUT_OF_BOUNDS' });
       const badTable = b.blockTables.slice();
       badTable[b.maxBlocks + 5] = -7;
-      expect(faults([40, 300], badTable)).toThrow(oob);
-      expect(faults([301, 20], b.blockTables)).toThrow(oob);
-      expect(faults([40, 0], b.blockTables)).toThrow(oob);
-      faults([40, 300], b.blockTables)();
+      expect(faults([40, 300], badTable, 300)).toThrow(oob);
+      expect(faults([301, 20], b.blockTables, 300)).toThrow(oob);
+      expect(faults([40, 0], b.blockTables, 300)).toThrow(oob);
+      faults([40, 300], b.blockTables, 300)();
     });
   });
 
