@@ -78,18 +78,13 @@ constexpr int kDecodeMmaMinGroup = 8;
 // lost 2% at batch 64 and 256 with it and gained up to 1% at batch 1 and 8.
 constexpr int kDecodeMmaSmallBatch = 8;
 constexpr int kDecodeMmaHeads = 16;          // query heads per matrix-core block (larger groups take several)
-constexpr int kDecodeMmaBlocksPerCu = 2;     // resident matrix-core blocks per CU (shared memory)
+constexpr int kDecodeMmaBlocksPerCu = 1;     // resident matrix-core blocks per CU (shared memory: one 8-wave block)
 constexpr int kDecodeMmaMaxPartitions = 256; // the reducer's weights for 16 heads stay within CDNA's 64 KiB
-// Matrix-core launches are planned for one block per CU instead of kDecodeMmaBlocksPerCu where that still gives
-// each (sequence, head group) at least this many partitions: fewer partials to write and reduce (PERF.md: B=1,
-// Hk=4, ctx 32768 takes 33 partitions instead of 66, 4-7% faster; B=8's 4 instead of 8 were 4% slower).
-constexpr int kDecodeMmaWideSplit = 32;
 
 // Which kernel a launch takes, and the partition bounds of that kernel.
 struct DecodePath {
   bool mma;
   int heads_per_block, blocks_per_cu, max_partitions;
-  int wide_split;  // > 0: one block per CU where that leaves at least this many partitions (0: off)
 };
 DecodePath choose_decode_path(int group_size, int head_size, int num_seqs);
 

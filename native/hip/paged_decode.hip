@@ -75,9 +75,8 @@ DecodePath choose_decode_path(int group_size, int head_size, int num_seqs) {
   const bool by_default = group_size >= kDecodeMmaMinGroup || (group_size >= 4 && num_seqs <= kDecodeMmaSmallBatch);
   const bool mma = mma_fits && (forced == "mma" || (forced != "v4" && by_default));
   if (mma)
-    return {true, kDecodeMmaHeads, resident > 0 ? resident : kDecodeMmaBlocksPerCu, kDecodeMmaMaxPartitions,
-            resident > 0 ? 0 : kDecodeMmaWideSplit};
-  return {false, kDecodeMaxGroup, resident > 0 ? resident : kDecodeBlocksPerCu, kDecodeMaxPartitions, 0};
+    return {true, kDecodeMmaHeads, resident > 0 ? resident : kDecodeMmaBlocksPerCu, kDecodeMmaMaxPartitions};
+  return {false, kDecodeMaxGroup, resident > 0 ? resident : kDecodeBlocksPerCu, kDecodeMaxPartitions};
 }
 
 int plan_decode_partitions(const DecodePath& path, int num_seqs, int num_kv_heads, int group_size, int max_seq_len,
@@ -87,8 +86,7 @@ int plan_decode_partitions(const DecodePath& path, int num_seqs, int num_kv_head
   const int64_t blocks =
       int64_t{num_seqs} * num_kv_heads * ((group_size + path.heads_per_block - 1) / path.heads_per_block);
   if (blocks > kDecodeCounters) return 1;
-  const bool wide = path.wide_split > 0 && compute_units / blocks >= path.wide_split;
-  const int64_t resident = int64_t{compute_units} * (wide ? 1 : path.blocks_per_cu);
+  const int64_t resident = int64_t{compute_units} * path.blocks_per_cu;
   return static_cast<int>(std::clamp<int64_t>(resident / blocks, 1, most));
 }
 

@@ -227,13 +227,13 @@ __global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_deco
   }
   __syncthreads();
 
-  finish_decode_block<T, D, kG>(a, b, head0, ng, part, split.parts, wave_acc);
+  finish_decode_block<T, D, kG, kDecodeWaves>(a, b, head0, ng, part, split.parts, wave_acc);
 }
 
 // Shared memory of a block: the ring, reused at the end for the waves' results and the reducer's weights.
 template <int D, int kG>
 constexpr size_t decode_shared_bytes(int num_partitions) {
-  return std::max(kDecodeRingBytes, decode_finish_floats(D, kG, num_partitions, kDecodeThreads) * sizeof(float));
+  return std::max(kDecodeRingBytes, decode_finish_floats(D, kG, num_partitions, kDecodeWaves) * sizeof(float));
 }
 
 template <typename T, int D, int kG>

@@ -5,7 +5,7 @@
 //
 // Each wave streams its own 16-key steps as the CUDA-core kernel does (no block-wide barrier until the end):
 //
-//   partition keys:  | w0 step0 | w1 step0 | w2 step0 | w3 step0 | w0 step1 | ...        (16 keys each)
+//   partition keys:  | w0 step0 | w1 step0 | ... | w7 step0 | w0 step1 | ...        (16 keys each, 8 waves)
 //   wave's ring:     [kMmaStages][K rows 16 × (D + 8) | V rows 16 × (D + 8)]   cp.async copies, kMmaStages - 1
 //                    steps in flight while one is computed
 //   step:  S[16 heads × 16 keys] = Q·Kᵀ   (Q as A fragments in registers, K rows as B: one tile per 16 of D)
@@ -35,10 +35,13 @@
 
 namespace hipserve::gpu {
 
-constexpr int kMmaDecodeThreads = kDecodeWaves * HS_WAVE_SIZE;
+// One block per SM on NVIDIA: 8 waves whose rings together hold ~200 KiB of shared memory. (Two 4-wave blocks on
+// one SM streamed at unequal rates, and the one that finished first left its SM half idle.) CDNA's 64 KiB hold 4.
+constexpr int kMmaWaves = HS_WAVE_SIZE == 32 ? 8 : 4;
+constexpr int kMmaDecodeThreads = kMmaWaves * HS_WAVE_SIZE;
 constexpr int kMmaKeys = mc::kDim;  // keys per wave step: one S tile
 static_assert(kDecodeMmaHeads == mc::kDim, "a block's query heads are the rows of one tile");
-static_assert(kDecodeWaves * kMmaKeys == kDecodePartitionQuantum, "a block step covers one partition quantum");
+static_assert(kDecodePartitionQuantum % kMmaKeys == 0, "partitions of whole steps");
 // Ring depth per wave. CDNA's copies are plain loads (no cp.async), so depth buys nothing there, and 64 KiB of
 // shared memory per block would not hold more.
 constexpr int kMmaStages = HS_WAVE_SIZE == 32 ? 3 : 1;
@@ -48,14 +51,14 @@ struct MmaDecodeSmem {  // byte offsets
   static constexpr int kLd = D + 8;
   static constexpr int kLdP = mc::kDim + 8;
   static constexpr size_t kStage = size_t{2} * kMmaKeys * kLd * 2;  // K rows, then V rows
+  static constexpr int kLdAcc = D + 8;  // floats per row of the waves' results: 2-way bank conflicts, not 8
   static constexpr size_t kQ = 0;
   static constexpr size_t kRing = kQ + size_t{kDecodeMmaHeads} * kLd * 2;
-  static constexpr size_t kP = kRing + size_t{kDecodeWaves} * kMmaStages * kStage;  // CDNA's P tiles (accum_to_a)
-  static constexpr size_t kEnd = kP + size_t{kDecodeWaves} * mc::kDim * kLdP * 2;
+  static constexpr size_t kP = kRing + size_t{kMmaWaves} * kMmaStages * kStage;  // CDNA's P tiles (accum_to_a)
+  static constexpr size_t kEnd = kP + size_t{kMmaWaves} * mc::kDim * kLdP * 2;
   // At the end everything is reused for finish_decode_block's results and scratch.
   static constexpr size_t bytes(int num_partitions) {
-    return std::max(kEnd,
-                    decode_finish_floats(D, kDecodeMmaHeads, num_partitions, kMmaDecodeThreads) * sizeof(float));
+    return std::max(kEnd, decode_finish_floats(kLdAcc, kDecodeMmaHeads, num_partitions, kMmaWaves) * sizeof(float));
   }
 };
 
@@ -85,7 +88,7 @@ __global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void page
   // Lane l holds key l % kMmaKeys of a step: its block-table entry, read one step ahead so that the copies'
   // addresses are ready (entries of keys at or past `limit` are not read).
   const int my_key = lane % kMmaKeys;
-  auto key_of = [&](int begin, int j) { return begin + (j * kDecodeWaves + wave) * kMmaKeys + my_key; };
+  auto key_of = [&](int begin, int j) { return begin + (j * kMmaWaves + wave) * kMmaKeys + my_key; };
   int32_t next_block = -1;
   auto read_table = [&](int begin, int j, int limit) {
     const int t = key_of(begin, j);
@@ -106,7 +109,7 @@ __global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void page
   if (part > 0 && part >= split.parts) return;  // partition 0 writes zeros for a sequence with no keys
   const int begin = split.begin, end = split.end;
   const int rest = end - begin - wave * kMmaKeys;
-  const int nsteps = rest <= 0 ? 0 : (rest + kDecodeWaves * kMmaKeys - 1) / (kDecodeWaves * kMmaKeys);
+  const int nsteps = rest <= 0 ? 0 : (rest + kMmaWaves * kMmaKeys - 1) / (kMmaWaves * kMmaKeys);
   if (begin != guess.begin || end > guess.end) read_table(begin, 0, end);
 
   uint64_t ok_bits = 0;  // bits stage * kMmaKeys + k: key k of that stage is in range with a valid block
@@ -194,22 +197,23 @@ __global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void page
 
   // The waves meet in shared memory (all of it: the ring, Q and the P tiles are done).
   __syncthreads();
-  float* const wave_acc = reinterpret_cast<float*>(base);  // [kDecodeWaves][kRows][D]
-  float* const wave_max = wave_acc + kDecodeWaves * kRows * D;
-  float* const wave_sum = wave_max + kDecodeWaves * kRows;
+  constexpr int kLdAcc = Smem::kLdAcc;
+  float* const wave_acc = reinterpret_cast<float*>(base);  // [kMmaWaves][kRows][kLdAcc]
+  float* const wave_max = wave_acc + kMmaWaves * kRows * kLdAcc;
+  float* const wave_sum = wave_max + kMmaWaves * kRows;
   sm.sum_rows();
 #pragma unroll
   for (int i = 0; i < kE; ++i) {
     const int row = wave * kRows + mc::accum_row(i);
 #pragma unroll
-    for (int t = 0; t < kDimTiles; ++t) wave_acc[row * D + t * mc::kDim + mc::accum_col(i)] = sm.o[t].x[i];
+    for (int t = 0; t < kDimTiles; ++t) wave_acc[row * kLdAcc + t * mc::kDim + mc::accum_col(i)] = sm.o[t].x[i];
     if (lane % mc::kRowLanes == 0) {
       wave_max[row] = sm.row_max[mc::accum_slot(i)];
       wave_sum[row] = sm.row_sum[mc::accum_slot(i)];
     }
   }
   __syncthreads();
-  finish_decode_block<T, D, kRows>(a, b, head0, ng, part, split.parts, wave_acc);
+  finish_decode_block<T, D, kRows, kMmaWaves, kLdAcc>(a, b, head0, ng, part, split.parts, wave_acc);
 }
 
 #endif  // HS_GPU_DEVICE_CODE
@@ -219,7 +223,7 @@ void launch_mma_decode(const DecodeAttentionArgs<T>& a, hipStream_t stream) {
   using Smem = MmaDecodeSmem<D>;
   constexpr size_t kMostBytes = Smem::bytes(kDecodeMmaMaxPartitions);
   static_assert(kMostBytes <= (HS_WAVE_SIZE == 32 ? 227 : 64) * 1024, "fits a block's shared memory");
-  static_assert(HS_WAVE_SIZE == 64 || 2 * (kMostBytes + 1024) <= 228 * 1024 || kDecodeMmaBlocksPerCu == 1,
+  static_assert(HS_WAVE_SIZE == 64 || kDecodeMmaBlocksPerCu * (kMostBytes + 1024) <= 228 * 1024,
                 "kDecodeMmaBlocksPerCu blocks fit an SM (sm_90: 228 KiB)");
   const dim3 grid = decode_grid(a, kDecodeMmaHeads, kDecodeMmaMaxPartitions);
   allow_dynamic_shared<&paged_decode_mma_kernel<T, D>>(kMostBytes);

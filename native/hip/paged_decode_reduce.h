@@ -24,10 +24,11 @@ constexpr size_t decode_reduce_scratch(int group, int num_partitions, int thread
   return size_t{4} * threads + size_t(group) * (num_partitions + 1);
 }
 
-// Floats of shared memory finish_decode_block needs: the waves' results, then reduce_partitions' scratch.
-constexpr size_t decode_finish_floats(int head_size, int group, int num_partitions, int threads) {
-  return size_t{kDecodeWaves} * group * head_size + 2 * kDecodeWaves * group +
-         decode_reduce_scratch(group, num_partitions, threads);
+// Floats of shared memory finish_decode_block needs in a block of `waves`: their results (rows of row_floats),
+// then reduce_partitions' scratch.
+constexpr size_t decode_finish_floats(int row_floats, int group, int num_partitions, int waves) {
+  return size_t(waves) * group * row_floats + 2 * size_t(waves) * group +
+         decode_reduce_scratch(group, num_partitions, waves * HS_WAVE_SIZE);
 }
 
 #if defined(HS_GPU_DEVICE_CODE)
@@ -60,20 +61,16 @@ __device__ __forceinline__ bool last_to_arrive(int counter, int parts, int* flag
   return last;
 }
 
-// Reduces the `parts` partials of heads head0 .. head0 + ng - 1 of sequence b into out, in a block of
-// kDecodeReduceThreads. `scratch` holds decode_reduce_scratch(kG, num_partitions, kDecodeReduceThreads) floats,
-// 16-byte aligned. The partials were written by other blocks of this launch and made visible by last_to_arrive's
+// Reduces the `parts` partials of heads head0 .. head0 + ng - 1 of sequence b into out, in a block of kThreads.
+// `scratch` holds decode_reduce_scratch(kG, num_partitions, kThreads) floats, 16-byte aligned. The partials were written by other blocks of this launch and made visible by last_to_arrive's
 // fences. Latency, not bandwidth, decides its time (partials are read from L2), so every step keeps many loads in
 // flight: kHeadLanes lanes weigh each head's partials, all heads at once; then each thread sums its 4-float
 // columns (several at once when the heads' columns outnumber the threads) over the partials, or, when the columns
 // are fewer than the threads, over a slice of the partials, the slices meeting in shared memory.
-constexpr int kDecodeReduceThreads = kDecodeWaves * HS_WAVE_SIZE;  // the blocks of both decode kernels
-
-template <typename T, int D, int kG>
+template <typename T, int D, int kG, int kThreads>
 __device__ void reduce_partitions(const DecodeAttentionArgs<T>& a, int b, int head0, int ng, int parts,
                                   float* scratch) {
   static_assert(D % 4 == 0, "float4 columns");
-  constexpr int kThreads = kDecodeReduceThreads;
   constexpr int kHeadLanes = kThreads / kG >= HS_WAVE_SIZE ? HS_WAVE_SIZE
                              : kThreads / kG >= 16           ? 16
                              : kThreads / kG >= 8            ? 8
@@ -181,28 +178,28 @@ __device__ void reduce_partitions(const DecodeAttentionArgs<T>& a, int b, int he
   }
 }
 
-// The end of a decode block whose kDecodeWaves waves left their unnormalised results for query heads head0 ..
-// head0 + ng - 1 in shared memory at `results` (decode_finish_floats(D, kG, ...) floats, 16-byte aligned):
-//   acc [kDecodeWaves][kG][D], then max and sum [kDecodeWaves][kG]   (the waves' own running maxima)
+// The end of a decode block whose kWaves waves left their unnormalised results for query heads head0 ..
+// head0 + ng - 1 in shared memory at `results` (decode_finish_floats(kLd, kG, ...) floats, 16-byte aligned):
+//   acc [kWaves][kG][kLd] (D of each row used), then max and sum [kWaves][kG]   (the waves' own running maxima)
 // They meet at the heads' common max and go to out (the sequence's keys fit one partition: parts <= 1) or to
 // partial `part` of `parts`; the block that finishes a (sequence, head group) last reduces the partials. Every
 // thread of the block calls it after a __syncthreads.
-template <typename T, int D, int kG>
+template <typename T, int D, int kG, int kWaves, int kLd = D>
 __device__ void finish_decode_block(const DecodeAttentionArgs<T>& a, int b, int head0, int ng, int part, int parts,
                                     float* results) {
   const float* wave_acc = results;
-  const float* wave_max = wave_acc + kDecodeWaves * kG * D;
-  const float* wave_sum = wave_max + kDecodeWaves * kG;
-  float* scratch = results + kDecodeWaves * kG * (D + 2);  // past the results; 16-byte aligned
+  const float* wave_max = wave_acc + kWaves * kG * kLd;
+  const float* wave_sum = wave_max + kWaves * kG;
+  float* scratch = results + kWaves * kG * (kLd + 2);  // past the results; 16-byte aligned
   // Per head: its max over the waves, each wave's factor to it, the sum (in scratch, free until the reduction).
-  float* wave_factor = scratch;                       // [kDecodeWaves][kG]
-  float* head_max = wave_factor + kDecodeWaves * kG;  // [kG]
-  float* head_sum = head_max + kG;                    // [kG]
+  float* wave_factor = scratch;                 // [kWaves][kG]
+  float* head_max = wave_factor + kWaves * kG;  // [kG]
+  float* head_sum = head_max + kG;              // [kG]
   for (int g = threadIdx.x; g < ng; g += blockDim.x) {
     float m = -INFINITY;
-    for (int w = 0; w < kDecodeWaves; ++w) m = fmaxf(m, wave_max[w * kG + g]);
+    for (int w = 0; w < kWaves; ++w) m = fmaxf(m, wave_max[w * kG + g]);
     float sum = 0.0f;
-    for (int w = 0; w < kDecodeWaves; ++w) {
+    for (int w = 0; w < kWaves; ++w) {
       const float wm = wave_max[w * kG + g];
       const float f = wm == -INFINITY ? 0.0f : __expf(wm - m);
       wave_factor[w * kG + g] = f;
@@ -217,7 +214,7 @@ __device__ void finish_decode_block(const DecodeAttentionArgs<T>& a, int b, int 
     const int g = idx / D, d = idx % D;
     float value = 0.0f;
 #pragma unroll
-    for (int w = 0; w < kDecodeWaves; ++w) value += wave_acc[(w * kG + g) * D + d] * wave_factor[w * kG + g];
+    for (int w = 0; w < kWaves; ++w) value += wave_acc[(w * kG + g) * kLd + d] * wave_factor[w * kG + g];
     if (parts <= 1) {
       const float sink = a.sinks != nullptr ? a.sinks[head0 + g] : -INFINITY;
       a.out[b * a.out_token_stride + (head0 + g) * a.out_head_stride + d] =
@@ -233,7 +230,7 @@ __device__ void finish_decode_block(const DecodeAttentionArgs<T>& a, int b, int 
   }
   if (parts <= 1) return;
   if (!last_to_arrive(b * gridDim.x + blockIdx.x, parts, reinterpret_cast<int*>(scratch))) return;
-  reduce_partitions<T, D, kG>(a, b, head0, ng, parts, scratch);
+  reduce_partitions<T, D, kG, kWaves * HS_WAVE_SIZE>(a, b, head0, ng, parts, scratch);
 }
 
 #endif  // HS_GPU_DEVICE_CODE
