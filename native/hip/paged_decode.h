@@ -56,7 +56,7 @@ struct DecodeAttentionArgs {
   int32_t* fault;
 };
 
-constexpr int kDecodeWaves = 4;               // waves per block
+constexpr int kDecodeWaves = 4;               // waves per block of the CUDA-core kernel
 constexpr int kDecodeMaxGroup = 4;            // query heads per block; larger groups take several blocks (their
                                               // K/V reads after the first hit L2; 8 heads took 234 registers)
 constexpr int kDecodePartitionQuantum = 64;   // partition sizes are multiples of this many keys
