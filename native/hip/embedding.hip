@@ -44,10 +44,13 @@ bool aligned(const void* p, int64_t stride, int64_t row_bytes, int unit) {
 void embedding_launch(const int32_t* ids, int64_t tokens, const void* table, int64_t table_stride, int64_t vocab,
                       int64_t row_bytes, void* out, int64_t out_stride, int unit_bytes, int32_t* fault,
                       hipStream_t stream) {
+  auto launch = [&](auto unit) {
+    launch_units<decltype(unit)>(ids, tokens, table, table_stride, vocab, row_bytes, out, out_stride, fault, stream);
+  };
   switch (unit_bytes) {
-    case 16: return launch_units<uint4>(ids, tokens, table, table_stride, vocab, row_bytes, out, out_stride, fault, stream);
-    case 4: return launch_units<uint32_t>(ids, tokens, table, table_stride, vocab, row_bytes, out, out_stride, fault, stream);
-    default: return launch_units<uint16_t>(ids, tokens, table, table_stride, vocab, row_bytes, out, out_stride, fault, stream);
+    case 16: return launch(uint4{});
+    case 4: return launch(uint32_t{});
+    default: return launch(uint16_t{});
   }
 }
 

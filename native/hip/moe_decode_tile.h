@@ -55,7 +55,8 @@ __device__ __forceinline__ void tile_product(const WeightRows<T>& rows, const T*
 #pragma unroll
     for (int u = 0; u < kUnroll * kLoads; ++u)
 #pragma unroll
-      for (int s = 0; s < mc::kStreamSteps; ++s) mc::mma<T>(acc, mc::stream_frag_a(w[u], s), mc::stream_frag_b(b[u], s));
+      for (int s = 0; s < mc::kStreamSteps; ++s)
+        mc::mma<T>(acc, mc::stream_frag_a(w[u], s), mc::stream_frag_b(b[u], s));
   }
 #pragma unroll
   for (int i = 0; i < mc::kAccumElems; ++i) partial[wave][mc::accum_row(i)][mc::accum_col(i)] = acc.x[i];

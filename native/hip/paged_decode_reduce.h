@@ -62,11 +62,12 @@ __device__ __forceinline__ bool last_to_arrive(int counter, int parts, int* flag
 }
 
 // Reduces the `parts` partials of heads head0 .. head0 + ng - 1 of sequence b into out, in a block of kThreads.
-// `scratch` holds decode_reduce_scratch(kG, num_partitions, kThreads) floats, 16-byte aligned. The partials were written by other blocks of this launch and made visible by last_to_arrive's
-// fences. Latency, not bandwidth, decides its time (partials are read from L2), so every step keeps many loads in
-// flight: kHeadLanes lanes weigh each head's partials, all heads at once; then each thread sums its 4-float
-// columns (several at once when the heads' columns outnumber the threads) over the partials, or, when the columns
-// are fewer than the threads, over a slice of the partials, the slices meeting in shared memory.
+// `scratch` holds decode_reduce_scratch(kG, num_partitions, kThreads) floats, 16-byte aligned. The partials were
+// written by other blocks of this launch and made visible by last_to_arrive's fences. Latency, not bandwidth,
+// decides its time (partials are read from L2), so every step keeps many loads in flight: kHeadLanes lanes weigh
+// each head's partials, all heads at once; then each thread sums its 4-float columns (several at once when the
+// heads' columns outnumber the threads) over the partials, or, when the columns are fewer than the threads, over a
+// slice of the partials, the slices meeting in shared memory.
 template <typename T, int D, int kG, int kThreads>
 __device__ void reduce_partitions(const DecodeAttentionArgs<T>& a, int b, int head0, int ng, int parts,
                                   float* scratch) {

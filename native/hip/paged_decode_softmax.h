@@ -63,7 +63,8 @@ template <int kLanes, int kU, int kG, int kVec>
 __device__ __forceinline__ void weigh_step(float (&s)[kU][kG], float (&running_max)[kG],
                                                      float (&local_sum)[kG], float (&acc)[kG][kVec], uint32_t ok,
                                                      float softcap, int chunk, int sub) {
-  constexpr int kN = kU * kG, kRowBits = decode_log2(kLanes), kSplitBits = decode_log2(kN) < kRowBits ? decode_log2(kN) : kRowBits;
+  constexpr int kN = kU * kG, kRowBits = decode_log2(kLanes);
+  constexpr int kSplitBits = decode_log2(kN) < kRowBits ? decode_log2(kN) : kRowBits;
   constexpr int kHeld = kN >> kSplitBits;  // values per lane after the scatter
   static_assert((1 << decode_log2(kN)) == kN && (1 << kRowBits) == kLanes, "powers of two");
   float v[kN];

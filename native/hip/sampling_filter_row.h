@@ -37,7 +37,8 @@ __device__ float block_filter_threshold(const Value& value, int n, float max, Fi
     float part = 0.0f;
     for_each_row_value(value, n, [&](float v, int) { part += v >= threshold ? expf(v - max) : 0.0f; });
     const double mass = block_sum(part, scratch);
-    const uint32_t cut = block_select_from_top<false>(value, n, static_cast<double>(f.top_p) * mass, max, threshold, sh);
+    const uint32_t cut =
+        block_select_from_top<false>(value, n, static_cast<double>(f.top_p) * mass, max, threshold, sh);
     threshold = fmaxf(threshold, key_to_float(cut));
   }
   if (use_min_p) threshold = fmaxf(threshold, max + logf(f.min_p));
