@@ -22,6 +22,7 @@
 
 #include "hipserve/ops.h"
 #include "hipserve/tensor_view.h"
+#include "platform/arch.h"
 #include "platform/gpu.h"
 
 namespace hipserve::gpu {
@@ -78,15 +79,23 @@ constexpr int kDecodeMmaMinGroup = 8;
 // lost 2% at batch 64 and 256 with it and gained up to 1% at batch 1 and 8.
 constexpr int kDecodeMmaSmallBatch = 8;
 constexpr int kDecodeMmaHeads = 16;          // query heads per matrix-core block (larger groups take several)
-constexpr int kDecodeMmaBlocksPerCu = 1;     // resident matrix-core blocks per CU (shared memory: one 8-wave block)
 constexpr int kDecodeMmaMaxPartitions = 256; // the reducer's weights for 16 heads stay within CDNA's 64 KiB
+// Matrix-core blocks come in two sizes (PERF.md, session 6). Where the (sequence, head group) pairs fill the
+// device, blocks of kDecodeMmaWaves, two per CU: one block's start and end hide behind the other's streaming.
+// Where a launch is split over partitions (pairs at most half the CUs), one block of kDecodeMmaWideWaves per CU
+// (NVIDIA; CDNA's 64 KiB of shared memory hold only the small one): two blocks sharing a CU streamed at unequal
+// rates, and the one that ended first left its CU half idle until the launch's end.
+constexpr int kDecodeMmaWaves = 4;
+constexpr int kDecodeMmaWideWaves = HS_WAVE_SIZE == 32 ? 8 : kDecodeMmaWaves;
+constexpr int kDecodeMmaBlocksPerCu = 2;  // of the small blocks (shared memory, registers)
 
-// Which kernel a launch takes, and the partition bounds of that kernel.
+// Which kernel a launch takes, the partition bounds of that kernel and, for the matrix-core one, its block size.
 struct DecodePath {
   bool mma;
   int heads_per_block, blocks_per_cu, max_partitions;
+  int waves;  // matrix-core blocks: kDecodeMmaWaves or kDecodeMmaWideWaves
 };
-DecodePath choose_decode_path(int group_size, int head_size, int num_seqs);
+DecodePath choose_decode_path(int group_size, int head_size, int num_seqs, int num_kv_heads, int compute_units);
 
 // Partitions per sequence for a launch, from host arguments only: as many as fit one full wave of resident
 // blocks beside the others (rounded down: a second, nearly empty wave costs a whole partition's time), at most
@@ -99,9 +108,9 @@ int plan_decode_partitions(const DecodePath& path, int num_seqs, int num_kv_head
 // num_partitions > 1 (then at most the path's max_partitions, and num_seqs × head groups at most kDecodeCounters).
 template <typename T>
 void paged_decode_launch(const DecodeAttentionArgs<T>& args, int head_size, hipStream_t stream);
-// The matrix-core kernel (head sizes 64 and 128; partitions at most kDecodeMmaMaxPartitions).
+// The matrix-core kernel (head sizes 64 and 128; partitions at most kDecodeMmaMaxPartitions) in blocks of `waves`.
 template <typename T>
-void paged_decode_mma_launch(const DecodeAttentionArgs<T>& args, int head_size, hipStream_t stream);
+void paged_decode_mma_launch(const DecodeAttentionArgs<T>& args, int head_size, int waves, hipStream_t stream);
 
 // The entry: validates every view, plans the partitions, takes its partial buffers from the caching allocator.
 // max_seq_len bounds seq_lens (the host knows it without reading device memory). Split launches share one set

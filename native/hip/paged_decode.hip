@@ -64,7 +64,7 @@ void check_views(const TensorView& q, const TensorView& key_cache, const TensorV
 
 }  // namespace
 
-DecodePath choose_decode_path(int group_size, int head_size, int num_seqs) {
+DecodePath choose_decode_path(int group_size, int head_size, int num_seqs, int num_kv_heads, int compute_units) {
   static const std::string forced = env_string("HIPSERVE_PAGED_DECODE");
   // HIPSERVE_PAGED_DECODE_RESIDENT=n plans partitions for n resident blocks per CU instead (a benchmark knob).
   static const int resident = [] {
@@ -74,9 +74,14 @@ DecodePath choose_decode_path(int group_size, int head_size, int num_seqs) {
   const bool mma_fits = head_size == 64 || head_size == 128;
   const bool by_default = group_size >= kDecodeMmaMinGroup || (group_size >= 4 && num_seqs <= kDecodeMmaSmallBatch);
   const bool mma = mma_fits && (forced == "mma" || (forced != "v4" && by_default));
-  if (mma)
-    return {true, kDecodeMmaHeads, resident > 0 ? resident : kDecodeMmaBlocksPerCu, kDecodeMmaMaxPartitions};
-  return {false, kDecodeMaxGroup, resident > 0 ? resident : kDecodeBlocksPerCu, kDecodeMaxPartitions};
+  if (mma) {
+    const int64_t pairs = int64_t{num_seqs} * num_kv_heads * ((group_size + kDecodeMmaHeads - 1) / kDecodeMmaHeads);
+    const bool wide = kDecodeMmaWideWaves != kDecodeMmaWaves && 2 * pairs <= compute_units;
+    const int blocks_per_cu = wide ? 1 : kDecodeMmaBlocksPerCu;
+    return {true, kDecodeMmaHeads, resident > 0 ? resident : blocks_per_cu, kDecodeMmaMaxPartitions,
+            wide ? kDecodeMmaWideWaves : kDecodeMmaWaves};
+  }
+  return {false, kDecodeMaxGroup, resident > 0 ? resident : kDecodeBlocksPerCu, kDecodeMaxPartitions, 0};
 }
 
 int plan_decode_partitions(const DecodePath& path, int num_seqs, int num_kv_heads, int group_size, int max_seq_len,
@@ -110,10 +115,12 @@ void paged_decode_attention(const TensorView& q, const TensorView& key_cache, co
   DeviceGuard guard(device);
   const int num_seqs = static_cast<int>(q.size(0)), num_heads = static_cast<int>(q.size(1));
   const int num_kv_heads = static_cast<int>(key_cache.size(2)), head_size = static_cast<int>(q.size(2));
-  const DecodePath path = choose_decode_path(num_heads / num_kv_heads, head_size, num_seqs);
-  const int num_partitions =
-      plan_decode_partitions(path, num_seqs, num_kv_heads, num_heads / num_kv_heads, static_cast<int>(max_seq_len),
-                             params.sliding_window, device_caps(device).compute_units);
+  const int compute_units = device_caps(device).compute_units;
+  const DecodePath path = choose_decode_path(num_heads / num_kv_heads, head_size, num_seqs, num_kv_heads,
+                                             compute_units);
+  const int num_partitions = plan_decode_partitions(path, num_seqs, num_kv_heads, num_heads / num_kv_heads,
+                                                    static_cast<int>(max_seq_len), params.sliding_window,
+                                                    compute_units);
   DeviceAllocation partials;
   const size_t rows = static_cast<size_t>(num_seqs) * num_heads * num_partitions;
   if (num_partitions > 1) partials = DeviceAllocation(rows * (head_size + 2) * sizeof(float), device, stream);
@@ -131,7 +138,7 @@ void paged_decode_attention(const TensorView& q, const TensorView& key_cache, co
         acc, acc == nullptr ? nullptr : acc + rows * head_size, acc == nullptr ? nullptr : acc + rows * (head_size + 1),
         kernel_fault_word(device)};
     if (path.mma)
-      paged_decode_mma_launch<T>(args, head_size, stream);
+      paged_decode_mma_launch<T>(args, head_size, path.waves, stream);
     else
       paged_decode_launch<T>(args, head_size, stream);
   });

@@ -3,6 +3,6 @@
 
 namespace hipserve::gpu {
 
-template void paged_decode_mma_launch<bf16>(const DecodeAttentionArgs<bf16>&, int, hipStream_t);
+template void paged_decode_mma_launch<bf16>(const DecodeAttentionArgs<bf16>&, int, int, hipStream_t);
 
 }  // namespace hipserve::gpu

@@ -3,6 +3,6 @@
 
 namespace hipserve::gpu {
 
-template void paged_decode_mma_launch<f16>(const DecodeAttentionArgs<f16>&, int, hipStream_t);
+template void paged_decode_mma_launch<f16>(const DecodeAttentionArgs<f16>&, int, int, hipStream_t);
 
 }  // namespace hipserve::gpu

@@ -35,10 +35,6 @@
 
 namespace hipserve::gpu {
 
-// One block per SM on NVIDIA: 8 waves whose rings together hold ~200 KiB of shared memory. (Two 4-wave blocks on
-// one SM streamed at unequal rates, and the one that finished first left its SM half idle.) CDNA's 64 KiB hold 4.
-constexpr int kMmaWaves = HS_WAVE_SIZE == 32 ? 8 : 4;
-constexpr int kMmaDecodeThreads = kMmaWaves * HS_WAVE_SIZE;
 constexpr int kMmaKeys = mc::kDim;  // keys per wave step: one S tile
 static_assert(kDecodeMmaHeads == mc::kDim, "a block's query heads are the rows of one tile");
 static_assert(kDecodePartitionQuantum % kMmaKeys == 0, "partitions of whole steps");
@@ -46,7 +42,7 @@ static_assert(kDecodePartitionQuantum % kMmaKeys == 0, "partitions of whole step
 // shared memory per block would not hold more.
 constexpr int kMmaStages = HS_WAVE_SIZE == 32 ? 3 : 1;
 
-template <int D>
+template <int D, int kWaves>
 struct MmaDecodeSmem {  // byte offsets
   static constexpr int kLd = D + 8;
   static constexpr int kLdP = mc::kDim + 8;
@@ -54,20 +50,24 @@ struct MmaDecodeSmem {  // byte offsets
   static constexpr int kLdAcc = D + 8;  // floats per row of the waves' results: 2-way bank conflicts, not 8
   static constexpr size_t kQ = 0;
   static constexpr size_t kRing = kQ + size_t{kDecodeMmaHeads} * kLd * 2;
-  static constexpr size_t kP = kRing + size_t{kMmaWaves} * kMmaStages * kStage;  // CDNA's P tiles (accum_to_a)
-  static constexpr size_t kEnd = kP + size_t{kMmaWaves} * mc::kDim * kLdP * 2;
+  static constexpr size_t kP = kRing + size_t{kWaves} * kMmaStages * kStage;  // CDNA's P tiles (accum_to_a)
+  static constexpr size_t kEnd = kP + size_t{kWaves} * mc::kDim * kLdP * 2;
   // At the end everything is reused for finish_decode_block's results and scratch.
   static constexpr size_t bytes(int num_partitions) {
-    return std::max(kEnd, decode_finish_floats(kLdAcc, kDecodeMmaHeads, num_partitions, kMmaWaves) * sizeof(float));
+    return std::max(kEnd, decode_finish_floats(kLdAcc, kDecodeMmaHeads, num_partitions, kWaves) * sizeof(float));
   }
 };
 
 #if defined(HS_GPU_DEVICE_CODE)
 
-template <typename T, int D>
-__global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void paged_decode_mma_kernel(
+// Resident blocks per CU of each block size (paged_decode.h).
+template <int kWaves>
+constexpr int kMmaBlocksPerCu = kWaves == kDecodeMmaWaves ? kDecodeMmaBlocksPerCu : 1;
+
+template <typename T, int D, int kWaves>
+__global__ __launch_bounds__(kWaves * HS_WAVE_SIZE, kMmaBlocksPerCu<kWaves>) void paged_decode_mma_kernel(
     DecodeAttentionArgs<T> a) {
-  using Smem = MmaDecodeSmem<D>;
+  using Smem = MmaDecodeSmem<D, kWaves>;
   constexpr int kLd = Smem::kLd, kChunks = D / 8, kDimTiles = D / mc::kDim, kRows = kDecodeMmaHeads;
   constexpr int kE = mc::kAccumElems, kR = mc::kAccumRows, kS = kMmaStages;
   constexpr int kCopies = kMmaKeys * kChunks / HS_WAVE_SIZE;  // 16-byte copies per lane per step, each of K and V
@@ -88,7 +88,7 @@ __global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void page
   // Lane l holds key l % kMmaKeys of a step: its block-table entry, read one step ahead so that the copies'
   // addresses are ready (entries of keys at or past `limit` are not read).
   const int my_key = lane % kMmaKeys;
-  auto key_of = [&](int begin, int j) { return begin + (j * kMmaWaves + wave) * kMmaKeys + my_key; };
+  auto key_of = [&](int begin, int j) { return begin + (j * kWaves + wave) * kMmaKeys + my_key; };
   int32_t next_block = -1;
   auto read_table = [&](int begin, int j, int limit) {
     const int t = key_of(begin, j);
@@ -109,7 +109,7 @@ __global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void page
   if (part > 0 && part >= split.parts) return;  // partition 0 writes zeros for a sequence with no keys
   const int begin = split.begin, end = split.end;
   const int rest = end - begin - wave * kMmaKeys;
-  const int nsteps = rest <= 0 ? 0 : (rest + kMmaWaves * kMmaKeys - 1) / (kMmaWaves * kMmaKeys);
+  const int nsteps = rest <= 0 ? 0 : (rest + kWaves * kMmaKeys - 1) / (kWaves * kMmaKeys);
   if (begin != guess.begin || end > guess.end) read_table(begin, 0, end);
 
   uint64_t ok_bits = 0;  // bits stage * kMmaKeys + k: key k of that stage is in range with a valid block
@@ -198,9 +198,9 @@ __global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void page
   // The waves meet in shared memory (all of it: the ring, Q and the P tiles are done).
   __syncthreads();
   constexpr int kLdAcc = Smem::kLdAcc;
-  float* const wave_acc = reinterpret_cast<float*>(base);  // [kMmaWaves][kRows][kLdAcc]
-  float* const wave_max = wave_acc + kMmaWaves * kRows * kLdAcc;
-  float* const wave_sum = wave_max + kMmaWaves * kRows;
+  float* const wave_acc = reinterpret_cast<float*>(base);  // [kWaves][kRows][kLdAcc]
+  float* const wave_max = wave_acc + kWaves * kRows * kLdAcc;
+  float* const wave_sum = wave_max + kWaves * kRows;
   sm.sum_rows();
 #pragma unroll
   for (int i = 0; i < kE; ++i) {
@@ -213,31 +213,41 @@ __global__ __launch_bounds__(kMmaDecodeThreads, kDecodeMmaBlocksPerCu) void page
     }
   }
   __syncthreads();
-  finish_decode_block<T, D, kRows, kMmaWaves, kLdAcc>(a, b, head0, ng, part, split.parts, wave_acc);
+  finish_decode_block<T, D, kRows, kWaves, kLdAcc>(a, b, head0, ng, part, split.parts, wave_acc);
 }
 
 #endif  // HS_GPU_DEVICE_CODE
 
-template <typename T, int D>
+template <typename T, int D, int kWaves>
 void launch_mma_decode(const DecodeAttentionArgs<T>& a, hipStream_t stream) {
-  using Smem = MmaDecodeSmem<D>;
+  using Smem = MmaDecodeSmem<D, kWaves>;
   constexpr size_t kMostBytes = Smem::bytes(kDecodeMmaMaxPartitions);
   static_assert(kMostBytes <= (HS_WAVE_SIZE == 32 ? 227 : 64) * 1024, "fits a block's shared memory");
-  static_assert(HS_WAVE_SIZE == 64 || kDecodeMmaBlocksPerCu * (kMostBytes + 1024) <= 228 * 1024,
-                "kDecodeMmaBlocksPerCu blocks fit an SM (sm_90: 228 KiB)");
+  static_assert(HS_WAVE_SIZE == 64 || kMmaBlocksPerCu<kWaves> * (kMostBytes + 1024) <= 228 * 1024,
+                "the blocks per SM of __launch_bounds__ fit its shared memory (sm_90: 228 KiB)");
   const dim3 grid = decode_grid(a, kDecodeMmaHeads, kDecodeMmaMaxPartitions);
-  allow_dynamic_shared<&paged_decode_mma_kernel<T, D>>(kMostBytes);
-  paged_decode_mma_kernel<T, D><<<grid, kMmaDecodeThreads, Smem::bytes(a.num_partitions), stream>>>(a);
+  allow_dynamic_shared<&paged_decode_mma_kernel<T, D, kWaves>>(kMostBytes);
+  paged_decode_mma_kernel<T, D, kWaves><<<grid, kWaves * HS_WAVE_SIZE, Smem::bytes(a.num_partitions), stream>>>(a);
   HS_GPU_CHECK_LAUNCH();
 }
 
-template <typename T>
-void paged_decode_mma_launch(const DecodeAttentionArgs<T>& args, int head_size, hipStream_t stream) {
+template <typename T, int kWaves>
+void mma_decode_head_size(const DecodeAttentionArgs<T>& args, int head_size, hipStream_t stream) {
   switch (head_size) {
-    case 64: return launch_mma_decode<T, 64>(args, stream);
-    case 128: return launch_mma_decode<T, 128>(args, stream);
+    case 64: return launch_mma_decode<T, 64, kWaves>(args, stream);
+    case 128: return launch_mma_decode<T, 128, kWaves>(args, stream);
     default: throw Error(ErrorCode::unsupported, "paged decode attention on matrix cores: head size 64 or 128");
   }
+}
+
+template <typename T>
+void paged_decode_mma_launch(const DecodeAttentionArgs<T>& args, int head_size, int waves, hipStream_t stream) {
+  HS_CHECK(waves == kDecodeMmaWaves || waves == kDecodeMmaWideWaves, unsupported,
+           "paged decode attention on matrix cores: blocks of " << waves << " waves");
+  if constexpr (kDecodeMmaWideWaves != kDecodeMmaWaves) {
+    if (waves == kDecodeMmaWideWaves) return mma_decode_head_size<T, kDecodeMmaWideWaves>(args, head_size, stream);
+  }
+  mma_decode_head_size<T, kDecodeMmaWaves>(args, head_size, stream);
 }
 
 }  // namespace hipserve::gpu

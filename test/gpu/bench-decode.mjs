@@ -26,6 +26,8 @@ const SHAPES = [
   ['llama3-8b short', 1, 136, 32, 8, 4096], ['llama3-8b short', 1, 512, 32, 8, 4096],
   ['llama3-8b short', 1, 512, 32, 8, 512], ['llama3-8b short', 1, 512, 32, 8, 32768],
   ['llama3-8b short', 64, 512, 32, 8, 512], ['llama3-8b short', 64, 512, 32, 8, 8192],
+  // MoE models' groups of 8 and 16 take the matrix-core kernel at every batch size: short contexts at batch 16-256.
+  ...[16, 64, 256].map((b) => ['qwen3-30b short', b, 160, 32, 4, 4096]), ['qwen3 Hq64/Hk4 short', 64, 160, 64, 4, 4096],
 ];
 const D = 128, BLOCK = 16, L2_DEFEAT_BYTES = 256 * 2 ** 20;
 
