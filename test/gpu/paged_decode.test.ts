@@ -206,6 +206,13 @@ describe.skipIf(noGpu)('gpuPagedDecodeAttention', () => {
       expectMatch(spec('bf16', { seqLens, numHeads: 32, numKvHeads: 4, seed: 51 }));
     });
 
+    // Launches whose (sequence, head group) pairs fill the device take the smaller blocks, two per CU
+    // (paged_decode.h): 192 pairs here, more than half of any device's CUs.
+    it('matches in a batch that fills the device with f16 and head size 64 (the smaller blocks)', () => {
+      const seqLens = Array.from({ length: 96 }, (_, i) => 1 + ((i * 71) % 1200));
+      expectMatch(spec('f16', { seqLens, numHeads: 24, numKvHeads: 2, headSize: 64, seed: 54 }));
+    });
+
     it('covers a group larger than 16 (two blocks per KV head) and one of 12 (rows padded)', () => {
       expectMatch(spec('bf16', { seqLens: [5, 300, 2100], numHeads: 32, numKvHeads: 1, seed: 52 }));
       expectMatch(spec('f16', { seqLens: [5, 300, 2100], numHeads: 24, numKvHeads: 2, headSize: 64, seed: 53 }));
