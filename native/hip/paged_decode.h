@@ -89,6 +89,9 @@ constexpr int kDecodeMmaWaves = 4;
 constexpr int kDecodeMmaWideWaves = HS_WAVE_SIZE == 32 ? 8 : kDecodeMmaWaves;
 constexpr int kDecodeMmaBlocksPerCu = 2;  // of the small blocks (shared memory, registers)
 
+// Resident matrix-core blocks per CU for blocks of `waves` (the kernel's __launch_bounds__ and the partition plan).
+constexpr int decode_mma_blocks_per_cu(int waves) { return waves == kDecodeMmaWaves ? kDecodeMmaBlocksPerCu : 1; }
+
 // Which kernel a launch takes, the partition bounds of that kernel and, for the matrix-core one, its block size.
 struct DecodePath {
   bool mma;

@@ -62,6 +62,11 @@ void check_views(const TensorView& q, const TensorView& key_cache, const TensorV
            "q, key_cache, value_cache: rows must start on 16-byte boundaries");
 }
 
+// (sequence, head group) pairs of a launch whose blocks take up to heads_per_block query heads of one KV head.
+int64_t decode_pairs(int num_seqs, int num_kv_heads, int group_size, int heads_per_block) {
+  return int64_t{num_seqs} * num_kv_heads * ((group_size + heads_per_block - 1) / heads_per_block);
+}
+
 }  // namespace
 
 DecodePath choose_decode_path(int group_size, int head_size, int num_seqs, int num_kv_heads, int compute_units) {
@@ -75,11 +80,10 @@ DecodePath choose_decode_path(int group_size, int head_size, int num_seqs, int n
   const bool by_default = group_size >= kDecodeMmaMinGroup || (group_size >= 4 && num_seqs <= kDecodeMmaSmallBatch);
   const bool mma = mma_fits && (forced == "mma" || (forced != "v4" && by_default));
   if (mma) {
-    const int64_t pairs = int64_t{num_seqs} * num_kv_heads * ((group_size + kDecodeMmaHeads - 1) / kDecodeMmaHeads);
-    const bool wide = kDecodeMmaWideWaves != kDecodeMmaWaves && 2 * pairs <= compute_units;
-    const int blocks_per_cu = wide ? 1 : kDecodeMmaBlocksPerCu;
-    return {true, kDecodeMmaHeads, resident > 0 ? resident : blocks_per_cu, kDecodeMmaMaxPartitions,
-            wide ? kDecodeMmaWideWaves : kDecodeMmaWaves};
+    const int64_t pairs = decode_pairs(num_seqs, num_kv_heads, group_size, kDecodeMmaHeads);
+    const int waves = 2 * pairs <= compute_units ? kDecodeMmaWideWaves : kDecodeMmaWaves;
+    return {true, kDecodeMmaHeads, resident > 0 ? resident : decode_mma_blocks_per_cu(waves), kDecodeMmaMaxPartitions,
+            waves};
   }
   return {false, kDecodeMaxGroup, resident > 0 ? resident : kDecodeBlocksPerCu, kDecodeMaxPartitions, 0};
 }
@@ -88,8 +92,7 @@ int plan_decode_partitions(const DecodePath& path, int num_seqs, int num_kv_head
                            int sliding_window, int compute_units) {
   const int span = sliding_window > 0 ? std::min(max_seq_len, sliding_window) : max_seq_len;
   const int most = std::clamp((span + kDecodeMinPartition - 1) / kDecodeMinPartition, 1, path.max_partitions);
-  const int64_t blocks =
-      int64_t{num_seqs} * num_kv_heads * ((group_size + path.heads_per_block - 1) / path.heads_per_block);
+  const int64_t blocks = decode_pairs(num_seqs, num_kv_heads, group_size, path.heads_per_block);
   if (blocks > kDecodeCounters) return 1;
   const int64_t resident = int64_t{compute_units} * path.blocks_per_cu;
   return static_cast<int>(std::clamp<int64_t>(resident / blocks, 1, most));

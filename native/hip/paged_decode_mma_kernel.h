@@ -3,9 +3,10 @@
 // to 16 rows, so each K/V row is read once for the group and the per-key work is a few matrix-core operations
 // whatever the group. Included by the files that instantiate paged_decode_mma_launch for one dtype each.
 //
-// Each wave streams its own 16-key steps as the CUDA-core kernel does (no block-wide barrier until the end):
+// Each of the block's kWaves waves (4 or 8, paged_decode.h) streams its own 16-key steps as the CUDA-core kernel
+// does (no block-wide barrier until the end):
 //
-//   partition keys:  | w0 step0 | w1 step0 | ... | w7 step0 | w0 step1 | ...        (16 keys each, 8 waves)
+//   partition keys:  | w0 step0 | w1 step0 | ... | w(kWaves-1) step0 | w0 step1 | ...        (16 keys each)
 //   wave's ring:     [kMmaStages][K rows 16 × (D + 8) | V rows 16 × (D + 8)]   cp.async copies, kMmaStages - 1
 //                    steps in flight while one is computed
 //   step:  S[16 heads × 16 keys] = Q·Kᵀ   (Q as A fragments in registers, K rows as B: one tile per 16 of D)
@@ -60,12 +61,8 @@ struct MmaDecodeSmem {  // byte offsets
 
 #if defined(HS_GPU_DEVICE_CODE)
 
-// Resident blocks per CU of each block size (paged_decode.h).
-template <int kWaves>
-constexpr int kMmaBlocksPerCu = kWaves == kDecodeMmaWaves ? kDecodeMmaBlocksPerCu : 1;
-
 template <typename T, int D, int kWaves>
-__global__ __launch_bounds__(kWaves * HS_WAVE_SIZE, kMmaBlocksPerCu<kWaves>) void paged_decode_mma_kernel(
+__global__ __launch_bounds__(kWaves * HS_WAVE_SIZE, decode_mma_blocks_per_cu(kWaves)) void paged_decode_mma_kernel(
     DecodeAttentionArgs<T> a) {
   using Smem = MmaDecodeSmem<D, kWaves>;
   constexpr int kLd = Smem::kLd, kChunks = D / 8, kDimTiles = D / mc::kDim, kRows = kDecodeMmaHeads;
@@ -223,7 +220,7 @@ void launch_mma_decode(const DecodeAttentionArgs<T>& a, hipStream_t stream) {
   using Smem = MmaDecodeSmem<D, kWaves>;
   constexpr size_t kMostBytes = Smem::bytes(kDecodeMmaMaxPartitions);
   static_assert(kMostBytes <= (HS_WAVE_SIZE == 32 ? 227 : 64) * 1024, "fits a block's shared memory");
-  static_assert(HS_WAVE_SIZE == 64 || kMmaBlocksPerCu<kWaves> * (kMostBytes + 1024) <= 228 * 1024,
+  static_assert(HS_WAVE_SIZE == 64 || decode_mma_blocks_per_cu(kWaves) * (kMostBytes + 1024) <= 228 * 1024,
                 "the blocks per SM of __launch_bounds__ fit its shared memory (sm_90: 228 KiB)");
   const dim3 grid = decode_grid(a, kDecodeMmaHeads, kDecodeMmaMaxPartitions);
   allow_dynamic_shared<&paged_decode_mma_kernel<T, D, kWaves>>(kMostBytes);
