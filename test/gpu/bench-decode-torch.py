@@ -1,7 +1,8 @@
 # The peers of test/gpu/bench-decode.mjs, same machine and run: device-to-device copy bandwidth (read + write)
 # and torch SDPA decode over contiguous (unpaged) K/V of each shape, CUDA-event timed, caches rotated like the
 # bench's; and per shape a copy of the same size (half its bytes read, half written: the bandwidth the copy reaches
-# when it moves only as much as the call reads; small copies fall short of the 1 GiB figure too). Usage: node test/gpu/bench-decode.mjs --shapes | python3 test/gpu/bench-decode-torch.py > torch.json
+# when it moves only as much as the call reads; small copies fall short of the 1 GiB figure too).
+# Usage: node test/gpu/bench-decode.mjs --shapes | python3 test/gpu/bench-decode-torch.py > torch.json
 import json
 import sys
 
@@ -35,7 +36,7 @@ def same_size_copy_us(total_bytes):
 sdpa, copy_us = {}, {}
 for item in json.load(sys.stdin):
     label, b, ctx, hq, hk, max_seq_len = item["shape"]
-    copy_us[item["name"]] = same_size_copy_us(2 * b * hk * ctx * D * 2 + 2 * b * hq * D * 2)
+    copy_us[item["name"]] = same_size_copy_us(item["bytes"])
     if max_seq_len != ctx:
         continue  # no unpaged peer for an overstated max_seq_len
     kv_bytes = 2 * b * hk * ctx * D * 2

@@ -9,8 +9,8 @@
 //     (prints the table; --json also writes its rows, numbers in µs, for test/gpu/bench-summary.mjs)
 //   node test/gpu/bench-decode.mjs --shapes   (the shapes, for bench-decode-torch.py)
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
+
+import { deviceTensors, loadAddon, optionValue, timeBackToBack } from './bench-common.mjs';
 
 const SHAPES = [
   // [label, B, ctx, Hq, Hk, maxSeqLen]
@@ -34,10 +34,10 @@ const D = 128, BLOCK = 16, L2_DEFEAT_BYTES = 256 * 2 ** 20;
 const key = ([label, b, ctx, hq, hk, max]) => `${label} B=${b} ctx=${ctx} Hq=${hq} Hk=${hk} max=${max}`;
 const bytesOf = ([, b, ctx, hq, hk]) => 2 * b * ctx * hk * D * 2 + 2 * b * hq * D * 2;
 const bytesOfName = (name) => bytesOf(SHAPES.find((s) => key(s) === name));
+const shapeList = () => SHAPES.map((s) => ({ name: key(s), shape: s, bytes: bytesOf(s) }));  // --shapes
 
 function merge(args) {
-  const jsonAt = args.indexOf('--json');
-  const jsonFile = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : null;
+  const jsonFile = optionValue(args, '--json');
   const [benchFile, torchFile, ncuFile, profileFile] = args;
   // Any one of the three runs may have failed: the table shows what the others measured.
   const profile = profileFile ? readJson(profileFile) : null;
@@ -59,7 +59,8 @@ function merge(args) {
       'host µs/call': r.hostUs?.toFixed(1) ?? '-', 'kernel µs (ncu)': r.kernelUs?.toFixed(1) ?? '-',
       'GB/s': us ? gbps(us) : '-', '% copy': us ? `${((100 * r.bytes) / us / 1e3 / copy).toFixed(0)}%` : '-',
       'torch SDPA µs': r.sdpaUs?.toFixed(1) ?? '-', 'SDPA GB/s': r.sdpaUs ? gbps(r.sdpaUs) : '-',
-      'same-size copy µs': r.copyUs?.toFixed(1) ?? '-', '% of it': us && r.copyUs ? `${((100 * r.copyUs) / us).toFixed(0)}%` : '-',
+      'same-size copy µs': r.copyUs?.toFixed(1) ?? '-',
+      '% of it': us && r.copyUs ? `${((100 * r.copyUs) / us).toFixed(0)}%` : '-',
     };
   }));
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ device: bench.device, copyGbps: copy, rows }, null, 1));
@@ -105,18 +106,8 @@ function ncuTimes(csv, order) {
 }
 
 function run(profile) {
-  const require = createRequire(import.meta.url);
-  const addon = require(path.resolve(process.env.HIPSERVE_ADDON ?? 'build-cuda/Release/hipserve.node'));
-  const { gpu, ops } = addon;
-  if (!gpu || gpu.deviceCount() === 0) throw new Error('no GPU backend or device');
-  const buffers = [];
-  const tensor = (dtype, shape, host, byte) => {
-    const data = new gpu.DeviceBuffer(shape.reduce((a, b) => a * b, 1) * (dtype === 'bf16' ? 2 : 4));
-    buffers.push(data);
-    if (host) data.upload(host);
-    else if (byte !== undefined) data.fill(byte);
-    return { data, dtype, shape };
-  };
+  const { gpu, ops } = loadAddon();
+  const { tensor, buffers } = deviceTensors(gpu);
   let seed = 12345;
   const next = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0);
   const randomBf16 = (n) => Uint16Array.from({ length: n }, () => 0x3c00 | (next() >>> 24)); // ~[0.0078, 0.0156)
@@ -127,7 +118,8 @@ function run(profile) {
     const blocksPer = Math.ceil(ctx / BLOCK), numBlocks = b * blocksPer, columns = Math.ceil(maxSeqLen / BLOCK);
     const cacheShape = [numBlocks, BLOCK, hk, D], cacheBytes = 2 * numBlocks * BLOCK * hk * D * 2;
     const replicas = Math.max(1, Math.min(16, Math.ceil(L2_DEFEAT_BYTES / cacheBytes)));
-    const caches = Array.from({ length: replicas }, () => [tensor('bf16', cacheShape, null, 0x3c), tensor('bf16', cacheShape, null, 0x3b)]);
+    const caches = Array.from({ length: replicas },
+      () => [tensor('bf16', cacheShape, 0x3c), tensor('bf16', cacheShape, 0x3b)]);
     const perm = Int32Array.from({ length: numBlocks }, (_, i) => i);
     for (let i = numBlocks - 1; i > 0; i--) {
       const j = next() % (i + 1);
@@ -142,21 +134,13 @@ function run(profile) {
       const [kc, vc] = caches[r++ % replicas];
       ops.gpuPagedDecodeAttention(q, kc, vc, lens, bt, maxSeqLen, { scale: 0.088 }, out);
     };
-    const timeCalls = (n) => {
-      gpu.synchronize(0);
-      const t0 = process.hrtime.bigint();
-      for (let i = 0; i < n; i++) call();
-      gpu.synchronize(0);
-      return Number(process.hrtime.bigint() - t0) / 1e3 / n;
-    };
     if (profile) {
       for (let i = 0; i < 5; i++) call();
       gpu.synchronize(0);
       profileOrder.push([key(shape), 5]);
     } else {
-      timeCalls(3);
-      const n = Math.max(10, Math.min(300, Math.ceil(30_000 / timeCalls(5))));
-      rows.push({ name: key(shape), bytes: bytesOf(shape), us: timeCalls(n), calls: n, replicas });
+      const n = Math.max(10, Math.min(300, Math.ceil(30_000 / timeBackToBack(gpu, call, 5))));
+      rows.push({ name: key(shape), bytes: bytesOf(shape), us: timeBackToBack(gpu, call, n, 0), calls: n, replicas });
     }
     for (const x of buffers.splice(0)) x.free();
   }
@@ -166,5 +150,5 @@ function run(profile) {
 
 const args = process.argv.slice(2);
 if (args[0] === '--merge') merge(args.slice(1));
-else if (args[0] === '--shapes') console.log(JSON.stringify(SHAPES.map((s) => ({ name: key(s), shape: s }))));
+else if (args[0] === '--shapes') console.log(JSON.stringify(shapeList()));
 else run(args[0] === '--profile');
