@@ -68,6 +68,20 @@ with_addon() {
 
 default_addon="current=${HIPSERVE_ADDON:-build-cuda/Release/hipserve.node}"
 
+# Sets the caller's `addons` to the entries given, or $HIPSERVE_ADDON's when none.
+addon_entries() {
+  addons=("$@")
+  [ ${#addons[@]} -gt 0 ] || addons=("$default_addon")
+}
+
+# Runs step $1 with addon entry $2 (with_addon) and the command that follows: its time limit, its exit code noted.
+run_addon_step() {
+  local key="$1" a="$2"
+  shift 2
+  with_addon "$a" timeout "$(limit "$key")" "$@"
+  note_rc "$key" $?
+}
+
 # The copy bandwidth and the dense bf16 matmul rate: peaks.json.
 bench_peaks() {
   local dir="$1"
@@ -78,22 +92,18 @@ bench_peaks() {
 # Paged decode attention: host-timed calls, ncu kernel durations, torch SDPA and the copy bandwidth; per addon entry
 # (default: $HIPSERVE_ADDON's) decode-<name>.json and the table in bench.txt.
 bench_decode() {
-  local dir="$1" a name
+  local dir="$1" a name addons
   shift
-  local addons=("$@")
-  [ ${#addons[@]} -gt 0 ] || addons=("$default_addon")
+  addon_entries "$@"
   mkdir -p "$dir"
   node test/gpu/bench-decode.mjs --shapes |
     run_step decode.torch python3 test/gpu/bench-decode-torch.py > "$dir/torch.json" 2>> "$dir/bench.err"
   for a in "${addons[@]}"; do
     name="${a%%=*}"
-    with_addon "$a" timeout "$(limit decode.bench)" node test/gpu/bench-decode.mjs > "$dir/bench-$name.json" \
-      2>> "$dir/bench.err"
-    note_rc decode.bench $?
-    with_addon "$a" timeout "$(limit decode.ncu)" ncu --clock-control none --cache-control none \
-      --metrics gpu__time_duration.sum --csv -k regex:paged_decode --log-file "$dir/ncu-$name.csv" \
-      node test/gpu/bench-decode.mjs --profile > "$dir/profile-$name.json" 2>> "$dir/bench.err"
-    note_rc decode.ncu $?
+    run_addon_step decode.bench "$a" node test/gpu/bench-decode.mjs > "$dir/bench-$name.json" 2>> "$dir/bench.err"
+    run_addon_step decode.ncu "$a" ncu --clock-control none --cache-control none --metrics gpu__time_duration.sum \
+      --csv -k regex:paged_decode --log-file "$dir/ncu-$name.csv" node test/gpu/bench-decode.mjs --profile \
+      > "$dir/profile-$name.json" 2>> "$dir/bench.err"
     echo "=== $name" | tee -a "$dir/bench.txt"
     node test/gpu/bench-decode.mjs --merge "$dir/bench-$name.json" "$dir/torch.json" "$dir/ncu-$name.csv" \
       "$dir/profile-$name.json" --json "$dir/decode-$name.json" 2>> "$dir/bench.err" | tee -a "$dir/bench.txt"
@@ -154,18 +164,15 @@ bench_moe() {
 # Latent attention and the absorption GEMMs beside torch (MLA_BLOCKS), per addon entry: torch.json,
 # bench-<name>.jsonl.
 bench_mla() {
-  local dir="$1" a name
+  local dir="$1" a name addons
   shift
-  local addons=("$@")
-  [ ${#addons[@]} -gt 0 ] || addons=("$default_addon")
+  addon_entries "$@"
   mkdir -p "$dir"
   node test/gpu/bench-mla.mjs --shapes | run_step mla.torch python3 test/gpu/bench-mla.py > "$dir/torch.json" \
     2>> "$dir/bench.err"
   for a in "${addons[@]}"; do
     name="${a%%=*}"
-    with_addon "$a" timeout "$(limit mla.node)" node test/gpu/bench-mla.mjs > "$dir/bench-$name.jsonl" \
-      2>> "$dir/bench.err"
-    note_rc mla.node $?
+    run_addon_step mla.node "$a" node test/gpu/bench-mla.mjs > "$dir/bench-$name.jsonl" 2>> "$dir/bench.err"
     echo "=== $name" | tee -a "$dir/bench.txt"
     node test/gpu/bench-mla.mjs --merge "$dir/torch.json" "$dir/bench-$name.jsonl" 2>> "$dir/bench.err" |
       tee -a "$dir/bench.txt"
