@@ -15,10 +15,10 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "hip/async_copy.h"
 #include "hip/dtypes.h"
 #include "hip/gated_activation.h"
 #include "hip/launch.h"
-#include "hip/paged_decode_async_copy.h"
 #include "hip/matrix_core.h"
 #include "platform/arch.h"
 #include "platform/gpu_check.h"

@@ -12,11 +12,11 @@
 #include <algorithm>
 #include <climits>
 
+#include "hip/async_copy.h"
 #include "hip/dtypes.h"
 #include "hip/launch.h"
 #include "hip/matrix_core.h"
 #include "hip/mla_decode.h"
-#include "hip/paged_decode_async_copy.h"
 #include "hip/reduce.h"
 #include "hip/varlen_sequence.h"
 #include "platform/arch.h"

@@ -17,9 +17,9 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "hip/async_copy.h"
 #include "hip/dtypes.h"
 #include "hip/paged_decode.h"
-#include "hip/paged_decode_async_copy.h"
 #include "hip/paged_decode_reduce.h"
 #include "hip/paged_decode_softmax.h"
 #include "hip/paged_decode_split.h"

@@ -20,12 +20,12 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "hip/async_copy.h"
 #include "hip/dtypes.h"
 #include "hip/launch.h"
 #include "hip/matrix_core.h"
 #include "hip/online_softmax_rows.h"
 #include "hip/paged_decode.h"
-#include "hip/paged_decode_async_copy.h"
 #include "hip/paged_decode_reduce.h"
 #include "hip/paged_decode_split.h"
 #include "hip/reduce.h"

@@ -1,8 +1,7 @@
 // 16-byte copies from global to shared memory that run while the thread goes on (cp.async on NVIDIA sm_80 and
-// later), for the paged decode kernel's per-lane ring. Each thread later reads back only what it copied itself,
-// so waiting for its own copies (async_copy_wait) is all the synchronization needed. Elsewhere (CDNA, older
-// NVIDIA) the copy is a plain load and store: correct, but it waits for the load.
-// (Not paged-decode specific; promote to a shared header when a second kernel needs it.)
+// later), for the kernels' shared-memory rings (paged decode and prefill attention, GEMV, MLA decode). A thread's
+// async_copy_wait covers only its own copies: where other threads read them, a barrier follows the wait.
+// Elsewhere (CDNA, older NVIDIA) the copy is a plain load and store: correct, but it waits for the load.
 #pragma once
 #include <cstdint>
 
