@@ -140,14 +140,23 @@ __device__ __forceinline__ FragB stream_frag_b(const uint4 (&v)[kStreamLines], i
   return FragB{{c0[2 * s], c0[2 * s + 1], c1[2 * s], c1[2 * s + 1]}};
 }
 
+// lo and hi rounded to T (to nearest even) in one instruction, lo in the low half: from_float<T> of each, packed
+// (but for a NaN's payload).
+template <typename T>
+__device__ __forceinline__ uint32_t pack_rounded(float lo, float hi) {
+  uint32_t r;
+  if constexpr (std::is_same_v<T, bf16>)
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;\n" : "=r"(r) : "f"(hi), "f"(lo));
+  else
+    asm("cvt.rn.f16x2.f32 %0, %1, %2;\n" : "=r"(r) : "f"(hi), "f"(lo));
+  return r;
+}
+
 // The accumulator rounded to T as an A operand (P of P·V from the scores S): the m16n8 accumulator layout is the
 // A fragment's, so it stays in registers (scratch unused; see the AMD version).
 template <typename T>
 __device__ __forceinline__ FragA accum_to_a(const Accum& c, T*, int) {
-  auto pack = [&](int i) {
-    return static_cast<uint32_t>(from_float<T>(c.x[i]).bits) |
-           static_cast<uint32_t>(from_float<T>(c.x[i + 1]).bits) << 16;
-  };
+  auto pack = [&](int i) { return pack_rounded<T>(c.x[i], c.x[i + 1]); };
   return FragA{{pack(0), pack(2), pack(4), pack(6)}};
 }
 

@@ -4,7 +4,9 @@
 // in accumulators. A tile of scores S [16 × 16] (masked scores -inf) is folded in two steps: rescale(tile_max)
 // raises the maxima and scales the sums and O by e^(old − new) (O only when some row of the wave grew: a factor
 // of 1 otherwise), then weigh(s) turns the scores into weights e^(s − max) and adds them to the sums; the caller
-// then accumulates O += P·V.
+// then accumulates O += P·V. Scores may come in units of `unit` logits (a positive softmax scale not yet applied:
+// the kernel then skips that multiply, and each weight is one fused multiply-add and an exp2); row_max stays in
+// those units, natural_max gives it in logits.
 #pragma once
 #include <cmath>
 
@@ -19,8 +21,10 @@ struct OnlineSoftmaxRows {
   static constexpr int kR = mc::kAccumRows, kE = mc::kAccumElems;
   mc::Accum o[kDimTiles];
   float row_max[kR], row_sum[kR];  // row_sum: this lane's part until sum_rows()
+  float unit, log2_unit;             // logits per score unit; log2(e) of them
 
-  __device__ __forceinline__ OnlineSoftmaxRows() {
+  __device__ __forceinline__ explicit OnlineSoftmaxRows(float score_unit = 1.0f)
+      : unit(score_unit), log2_unit(score_unit * 1.4426950408889634f) {
 #pragma unroll
     for (int t = 0; t < kDimTiles; ++t) mc::zero(o[t]);
 #pragma unroll
@@ -37,7 +41,7 @@ struct OnlineSoftmaxRows {
 #pragma unroll
     for (int r = 0; r < kR; ++r) {
       const float m = fmaxf(row_max[r], group_max<mc::kRowLanes>(tile_max[r]));
-      alpha[r] = m == row_max[r] ? 1.0f : __expf(row_max[r] - m);  // 0 from -inf
+      alpha[r] = m == row_max[r] ? 1.0f : fast_exp2((row_max[r] - m) * log2_unit);  // 0 from -inf
       grew |= m != row_max[r];
       row_max[r] = m;
       row_sum[r] *= alpha[r];
@@ -52,14 +56,20 @@ struct OnlineSoftmaxRows {
 
   // Scores to weights, in place, added to the row sums (a row still at -inf weighs 0).
   __device__ __forceinline__ void weigh(mc::Accum& s) {
+    float shift[kR];
+#pragma unroll
+    for (int r = 0; r < kR; ++r) shift[r] = -row_max[r] * log2_unit;
 #pragma unroll
     for (int i = 0; i < kE; ++i) {
       const float m = row_max[mc::accum_slot(i)];
-      const float p = m == -INFINITY ? 0.0f : __expf(s.x[i] - m);
+      const float p = m == -INFINITY ? 0.0f : fast_exp2(fmaf(s.x[i], log2_unit, shift[mc::accum_slot(i)]));
       row_sum[mc::accum_slot(i)] += p;
       s.x[i] = p;
     }
   }
+
+  // The max of row slot r in logits.
+  __device__ __forceinline__ float natural_max(int r) const { return row_max[r] * unit; }
 
   // Each row's whole sum, over the lanes that share the row.
   __device__ __forceinline__ void sum_rows() {

@@ -157,7 +157,9 @@ __global__ __launch_bounds__(kWaves * HS_WAVE_SIZE, decode_mma_blocks_per_cu(kWa
 #pragma unroll
   for (int kk = 0; kk < kDimTiles; ++kk) qa[kk] = mc::load_a(qs + kk * mc::kDim, kLd);
 
-  OnlineSoftmaxRows<kDimTiles> sm;
+  // Where the scale is positive and nothing caps the scores, the softmax applies the scale itself.
+  const bool unscaled = a.scale > 0.0f && a.softcap <= 0.0f;
+  OnlineSoftmaxRows<kDimTiles> sm(unscaled ? a.scale : 1.0f);
 
   for (int j = 0; j < nsteps; ++j) {
     mc::wave_sync();    // every lane is done with the stage step j - 1 read
@@ -179,8 +181,11 @@ __global__ __launch_bounds__(kWaves * HS_WAVE_SIZE, decode_mma_blocks_per_cu(kWa
     for (int r = 0; r < kR; ++r) step_max[r] = -INFINITY;
 #pragma unroll
     for (int i = 0; i < kE; ++i) {
-      float x = s.x[i] * a.scale;
-      if (a.softcap > 0.0f) x = a.softcap * tanhf(x / a.softcap);
+      float x = s.x[i];
+      if (!unscaled) {
+        x *= a.scale;
+        if (a.softcap > 0.0f) x = a.softcap * tanhf(x / a.softcap);
+      }
       s.x[i] = (ok >> mc::accum_col(i)) & 1u ? x : -INFINITY;
       step_max[mc::accum_slot(i)] = fmaxf(step_max[mc::accum_slot(i)], s.x[i]);
     }
@@ -205,7 +210,7 @@ __global__ __launch_bounds__(kWaves * HS_WAVE_SIZE, decode_mma_blocks_per_cu(kWa
 #pragma unroll
     for (int t = 0; t < kDimTiles; ++t) wave_acc[row * kLdAcc + t * mc::kDim + mc::accum_col(i)] = sm.o[t].x[i];
     if (lane % mc::kRowLanes == 0) {
-      wave_max[row] = sm.row_max[mc::accum_slot(i)];
+      wave_max[row] = sm.natural_max(mc::accum_slot(i));
       wave_sum[row] = sm.row_sum[mc::accum_slot(i)];
     }
   }

@@ -250,5 +250,16 @@ __device__ __forceinline__ bool wave_any(bool predicate) {
 #endif
 }
 
+// 2^x from the hardware's approximation (NVIDIA: 2 ulp, subnormal results flushed to zero), one instruction.
+__device__ __forceinline__ float fast_exp2(float x) {
+#if defined(HS_GPU_CUDA)
+  float r;
+  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(r) : "f"(x));
+  return r;
+#else
+  return exp2f(x);
+#endif
+}
+
 }  // namespace hipserve::gpu
 #endif
