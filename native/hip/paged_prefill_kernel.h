@@ -1,16 +1,26 @@
 // Device code and launcher of paged prefill attention (see paged_prefill.h), included by the files that
 // instantiate paged_prefill_launch for one dtype each (so the two compile side by side).
 //
-// Shared memory of a block (elements of T; each row padded by 8 elements so that the 8 rows of a fragment load
-// fall on distinct banks):
-//   qs [64 rows][D]           the tile's query rows, loaded once
-//   ks [kKeys][D]             the key tile, as B of S = Q·Kᵀ (B[d][key] at ks[key][d])
-//   vs [D][kKeys]             the value tile transposed, as B of O = P·V (B[key][d] at vs[d][key])
-//   ps [4 waves][16][kKeys]   each wave's probabilities, as A of O = P·V
-// For D = 256 the key and value tiles take turns in one buffer (CDNA has 64 KiB of shared memory per block).
+// A block of kPrefillWaves waves takes 64 rows (16 a wave). Its K/V tiles of kKeys keys go through a ring of two
+// shared-memory stages: the copies of tile t + 1 (cp.async on NVIDIA) fly while tile t is computed, one barrier a
+// tile. Each wave copies a quarter of the tile's keys; its lanes read their keys' block-table entries a tile ahead.
+//
+//   stage [2][K rows kKeys × (D + 8) | V rows kKeys × (D + 8)]   key-major, rows padded by 8 elements so that the
+//                                                                8 rows of a fragment load fall on distinct banks
+//   Q [64 rows × (D + 8)]   loaded once; its A fragments then stay in registers (up to D = 128 on NVIDIA, any D on
+//                           CDNA), so Q is first loaded into stage 1, before that stage's first tile
+//   ok words [2 stages][waves]   each wave's keys of the tile that are in range with a valid block (bit per key)
+//   P tiles [waves][16 × 24]     CDNA only: its accumulator-to-A round trip (mc::accum_to_a)
+//
+// Per tile and wave: S[16 × kKeys] = Q·Kᵀ (K rows as B), scale and softcap, then the mask only where the tile needs
+// one (a key out of range or with a bad block, the causal diagonal, the sliding window's edge), the online
+// softmax, and O[16 × D] += P·V with P straight from S's accumulators and V rows through load_b_trans.
 #pragma once
+#include <algorithm>
 #include <climits>
+#include <cstdint>
 
+#include "hip/async_copy.h"
 #include "hip/dtypes.h"
 #include "hip/launch.h"
 #include "hip/matrix_core.h"
@@ -25,88 +35,45 @@
 namespace hipserve::gpu {
 
 constexpr int kPrefillWaves = kPrefillRows / mc::kDim;
+constexpr int kPrefillStages = 2;
+// Blocks resident per CU that __launch_bounds__ asks registers for (168 a thread on NVIDIA up to D = 128; shared
+// memory allows them). Three blocks of 4 waves took 1.3-1.5x less time than two (PERF.md, session 7).
+constexpr int prefill_blocks_per_cu(int head_size) { return HS_WAVE_SIZE == 32 && head_size <= 128 ? 3 : 1; }
 
 template <int D>
-struct PrefillTile {
-  static constexpr int kKeys = D <= 128 ? 64 : 32;
-  static constexpr bool kShareKV = D > 128;
-  static constexpr int kLdQ = D + 8, kLdK = D + 8, kLdV = kKeys + 8, kLdP = kKeys + 8;
-  static constexpr int kKSize = kKeys * kLdK, kVSize = D * kLdV;
-  static constexpr int kQ = 0;
-  static constexpr int kK = kQ + kPrefillRows * kLdQ;
-  static constexpr int kV = kShareKV ? kK : kK + kKSize;
-  static constexpr int kP = kV + (kShareKV && kKSize > kVSize ? kKSize : kVSize);
-  static constexpr size_t kSharedBytes = (kP + kPrefillWaves * mc::kDim * kLdP) * sizeof(uint16_t);
-  static_assert(kSharedBytes + kKeys <= 64 * 1024, "a block must fit CDNA's 64 KiB");
-};
-
-// One tile of keys on its way from the paged cache to shared memory, held in registers so that the next tile's
-// loads fly while this one is computed. Thread t carries key t % kKeys of the tile and its 16-byte chunks
-// t / kKeys, + kSteps, ... of both K and V (consecutive threads on consecutive keys: the transposed V stores of
-// a wave then fill whole bank rows, and the K stores of each quarter wave hit distinct banks).
-template <typename T, int D, int kKeys>
-struct KvFetch {
-  static constexpr int kThreads = kPrefillWaves * HS_WAVE_SIZE;
-  static_assert(kThreads % kKeys == 0, "every key needs the same number of threads");
-  static constexpr int kSteps = kThreads / kKeys;
-  static constexpr int kChunks = D / 8;
-  static constexpr int kPer = (kChunks + kSteps - 1) / kSteps;
-  uint4 k[kPer], v[kPer];
-  bool ok;  // the key is inside the tile and its block-table entry inside the cache
-
-  __device__ static int key() { return threadIdx.x % kKeys; }
-  __device__ static int chunk(int j) { return threadIdx.x / kKeys + j * kSteps; }
-
-  // row: the key's element offset in the caches, or -1 (zeros are loaded).
-  __device__ void fetch(const T* key_cache, const T* value_cache, int64_t row) {
-    ok = row >= 0;
-#pragma unroll
-    for (int j = 0; j < kPer; ++j) {
-      k[j] = v[j] = make_uint4(0, 0, 0, 0);
-      if (ok && chunk(j) < kChunks) {
-        k[j] = *reinterpret_cast<const uint4*>(key_cache + row + chunk(j) * 8);
-        v[j] = *reinterpret_cast<const uint4*>(value_cache + row + chunk(j) * 8);
-      }
-    }
-  }
-  // ks[key * kLd + d]
-  template <int kLd>
-  __device__ void commit_k(T* ks) const {
-#pragma unroll
-    for (int j = 0; j < kPer; ++j)
-      if (chunk(j) < kChunks) *reinterpret_cast<uint4*>(ks + key() * kLd + chunk(j) * 8) = k[j];
-  }
-  // vs[d * kLd + key]: the transpose
-  template <int kLd>
-  __device__ void commit_v(T* vs) const {
-    uint16_t* out = reinterpret_cast<uint16_t*>(vs);
-#pragma unroll
-    for (int j = 0; j < kPer; ++j) {
-      if (chunk(j) >= kChunks) continue;
-      union {
-        uint4 raw;
-        uint16_t bits[8];
-      } u{v[j]};
-#pragma unroll
-      for (int e = 0; e < 8; ++e) out[(chunk(j) * 8 + e) * kLd + key()] = u.bits[e];
-    }
-  }
+struct PrefillTile {  // byte offsets
+  // CDNA's 64 KiB hold two stages of half the keys.
+  static constexpr int kKeys = (D <= 128 ? 64 : 32) / (HS_WAVE_SIZE == 32 ? 1 : 2);
+  static constexpr int kWaveKeys = kKeys / kPrefillWaves;  // keys each wave copies
+  static constexpr bool kQInRegisters = D <= 128 || HS_WAVE_SIZE == 64;
+  static constexpr int kLd = D + 8, kLdP = mc::kDim + 8;
+  static constexpr size_t kStage = size_t{2} * kKeys * kLd * 2;
+  static constexpr size_t kQBytes = size_t{kPrefillRows} * kLd * 2;
+  static constexpr size_t kQ = kQInRegisters ? kStage : 2 * kStage;
+  static constexpr size_t kOk = kQInRegisters ? kStage + std::max(kStage, kQBytes) : 2 * kStage + kQBytes;
+  static constexpr size_t kP = kOk + 16 * ((kPrefillStages * kPrefillWaves * sizeof(uint32_t) + 15) / 16);
+  static constexpr size_t kSharedBytes = kP + (HS_WAVE_SIZE == 64 ? size_t{kPrefillWaves} * mc::kDim * kLdP * 2 : 0);
+  static_assert(kKeys % kPrefillWaves == 0 && kWaveKeys <= 32 && kKeys <= 64, "ok words of whole waves");
+  static_assert(kSharedBytes <= (HS_WAVE_SIZE == 32 ? 227 : 64) * 1024, "fits a block's shared memory");
 };
 
 template <typename T, int D>
-__global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_kernel(PrefillAttentionArgs<T> a) {
+__global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE, prefill_blocks_per_cu(D)) void paged_prefill_kernel(
+    PrefillAttentionArgs<T> a) {
   using Tile = PrefillTile<D>;
-  constexpr int kKeys = Tile::kKeys, kChunks = D / 8;
+  constexpr int kKeys = Tile::kKeys, kWaveKeys = Tile::kWaveKeys, kLd = Tile::kLd, kChunks = D / 8;
   constexpr int kDimTiles = D / mc::kDim, kKeyTiles = kKeys / mc::kDim;
   constexpr int kE = mc::kAccumElems, kR = mc::kAccumRows;
+  constexpr int kWaveCopies = kWaveKeys * kChunks;  // 16-byte copies of a wave per tile, each of K and V
+  constexpr int kCopies = (kWaveCopies + HS_WAVE_SIZE - 1) / HS_WAVE_SIZE;
+  constexpr uint64_t kAllKeys = kKeys == 64 ? ~uint64_t{0} : (uint64_t{1} << kKeys) - 1;
   extern __shared__ uint4 prefill_smem[];
-  __shared__ bool key_ok[kKeys];  // the tile's key is in range and its block inside the cache
-  T* const smem = reinterpret_cast<T*>(prefill_smem);
-  T* const qs = smem + Tile::kQ;
-  T* const ks = smem + Tile::kK;
-  T* const vs = smem + Tile::kV;
-  const int wave = threadIdx.x / HS_WAVE_SIZE;
-  T* const ps = smem + Tile::kP + wave * mc::kDim * Tile::kLdP;
+  char* const base = reinterpret_cast<char*>(prefill_smem);
+  auto stage_k = [&](int stage) { return reinterpret_cast<T*>(base + stage * Tile::kStage); };
+  T* const qs = reinterpret_cast<T*>(base + Tile::kQ);
+  uint32_t* const ok_words = reinterpret_cast<uint32_t*>(base + Tile::kOk);
+  const int wave = threadIdx.x / HS_WAVE_SIZE, lane = threadIdx.x % HS_WAVE_SIZE;
+  T* const p_tile = reinterpret_cast<T*>(base + Tile::kP) + wave * mc::kDim * Tile::kLdP;
 
   const int group = a.num_heads / a.num_kv_heads;
   const int kv_head = blockIdx.y, b = blockIdx.z;
@@ -118,8 +85,47 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
   // Row r of the tile: query token (row0 + r) / group of the sequence, query head kv_head·group + (row0 + r) % group.
   const int first_pos = seq.seq_len - seq.query_len;
   const int last_row = min(row0 + kPrefillRows, num_rows) - 1;
-  const int key_begin = a.sliding_window > 0 ? max(0, first_pos + row0 / group - a.sliding_window + 1) : 0;
-  const int key_end = first_pos + last_row / group + 1;
+  const int min_pos = first_pos + row0 / group, max_pos = first_pos + last_row / group;
+  const int key_begin = a.sliding_window > 0 ? max(0, min_pos - a.sliding_window + 1) : 0;
+  const int key_end = max_pos + 1;
+  const int num_tiles = (key_end - key_begin + kKeys - 1) / kKeys;
+
+  // Lane l copies for key l % kWaveKeys of its wave's share; it reads that key's block-table entry a tile ahead.
+  const int32_t* table = a.block_tables + b * a.block_table_stride;
+  const int my_key = wave * kWaveKeys + lane % kWaveKeys;
+  auto table_entry = [&](int tile) -> int32_t {
+    const int t = key_begin + tile * kKeys + my_key;
+    return tile < num_tiles && t < key_end ? table[t / a.block_size] : -1;
+  };
+  int32_t next_block = table_entry(0);
+  auto issue = [&](int tile) {  // tile's K and V rows into stage tile % 2
+    T* const ks = stage_k(tile % kPrefillStages);
+    T* const vs = ks + kKeys * kLd;
+    const int t = key_begin + tile * kKeys + my_key;
+    const bool in_range = t < key_end;
+    const bool ok = in_range && next_block >= 0 && next_block < a.num_blocks;
+    if (in_range && !ok && lane < kWaveKeys) raise_kernel_fault(a.fault, kFaultBlockTable);
+    const int64_t row = ok ? next_block * a.cache_block_stride + (t % a.block_size) * a.cache_offset_stride +
+                                 kv_head * a.cache_head_stride
+                           : -1;
+    uint32_t mask = ok ? 1u << (lane % kWaveKeys) : 0u;
+#pragma unroll
+    for (int offset = 1; offset < kWaveKeys; offset *= 2) mask |= shfl_xor(mask, offset);
+    if (lane == 0) ok_words[(tile % kPrefillStages) * kPrefillWaves + wave] = mask;
+#pragma unroll
+    for (int i = 0; i < kCopies; ++i) {
+      const int c = i * HS_WAVE_SIZE + lane, key = min(c / kChunks, kWaveKeys - 1), chunk = c % kChunks;
+      const int64_t r = shfl(row, key);
+      if (kWaveCopies % HS_WAVE_SIZE != 0 && c >= kWaveCopies) continue;
+      const int dst = (wave * kWaveKeys + key) * kLd + chunk * 8;
+      const int64_t src = (r >= 0 ? r : 0) + chunk * 8;
+      copy_16_async(ks + dst, a.key_cache + src, r >= 0);
+      copy_16_async(vs + dst, a.value_cache + src, r >= 0);
+    }
+    next_block = table_entry(tile + 1);
+  };
+  if (num_tiles > 0) issue(0);
+  async_copy_commit();
 
   for (int c = threadIdx.x; c < kPrefillRows * kChunks; c += blockDim.x) {
     const int r = c / kChunks, ch = c % kChunks, row = row0 + r;
@@ -128,7 +134,14 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
       const int64_t token = seq.q_begin + row / group, head = kv_head * group + row % group;
       v = *reinterpret_cast<const uint4*>(a.q + token * a.q_token_stride + head * a.q_head_stride + ch * 8);
     }
-    *reinterpret_cast<uint4*>(qs + r * Tile::kLdQ + ch * 8) = v;
+    *reinterpret_cast<uint4*>(qs + r * kLd + ch * 8) = v;
+  }
+  __syncthreads();
+  const T* const q_rows = qs + wave * mc::kDim * kLd;
+  mc::FragA qa[Tile::kQInRegisters ? kDimTiles : 1];
+  if constexpr (Tile::kQInRegisters) {
+#pragma unroll
+    for (int kk = 0; kk < kDimTiles; ++kk) qa[kk] = mc::load_a(q_rows + kk * mc::kDim, kLd);
   }
 
   // Position of each accumulator element's row (-1: a padding row, which sees nothing).
@@ -139,63 +152,39 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
     pos[i] = row < num_rows ? first_pos + row / group : -1;
   }
 
-  OnlineSoftmaxRows<kDimTiles> sm;
-  const int32_t* table = a.block_tables + b * a.block_table_stride;
-  using Fetch = KvFetch<T, D, kKeys>;
-  const int num_tiles = (key_end - key_begin + kKeys - 1) / kKeys;
-  // This thread's key of tile `tile`: its block-table entry is read a tile ahead of its K/V rows.
-  auto in_range = [&](int tile) { return tile < num_tiles && key_begin + tile * kKeys + Fetch::key() < key_end; };
-  auto block_of = [&](int tile) {
-    return in_range(tile) ? table[(key_begin + tile * kKeys + Fetch::key()) / a.block_size] : 0;
-  };
-  auto row_of = [&](int tile, int32_t block) -> int64_t {
-    if (!in_range(tile)) return -1;
-    if (block < 0 || block >= a.num_blocks) {
-      raise_kernel_fault(a.fault, kFaultBlockTable);
-      return -1;  // the key is left out
-    }
-    const int t = key_begin + tile * kKeys + Fetch::key();
-    return block * a.cache_block_stride + (t % a.block_size) * a.cache_offset_stride + kv_head * a.cache_head_stride;
-  };
-  Fetch kv;
-  int32_t block = block_of(0);
-  if constexpr (!Tile::kShareKV) {
-    kv.fetch(a.key_cache, a.value_cache, row_of(0, block));
-    block = block_of(1);
-  }
-
+  // Where the scale is positive and nothing caps the scores, the softmax applies the scale itself.
+  const bool unscaled = a.scale > 0.0f && a.softcap <= 0.0f;
+  OnlineSoftmaxRows<kDimTiles> sm(unscaled ? a.scale : 1.0f);
   for (int tile = 0; tile < num_tiles; ++tile) {
-    const int k0 = key_begin + tile * kKeys;
-    const int n = min(kKeys, key_end - k0);
-    if constexpr (Tile::kShareKV) {
-      kv.fetch(a.key_cache, a.value_cache, row_of(tile, block));
-      block = block_of(tile + 1);
-    }
-    __syncthreads();  // the previous tile's K, V and P are consumed
-    kv.template commit_k<Tile::kLdK>(ks);
-    if constexpr (!Tile::kShareKV) kv.template commit_v<Tile::kLdV>(vs);
-    if (threadIdx.x < kKeys) key_ok[threadIdx.x] = kv.ok;
-    __syncthreads();
-    if constexpr (!Tile::kShareKV) {
-      if (tile + 1 < num_tiles) {  // the next tile's loads fly during this tile's math
-        kv.fetch(a.key_cache, a.value_cache, row_of(tile + 1, block));
-        block = block_of(tile + 2);
-      }
-    }
+    async_copy_wait<0>();
+    __syncthreads();  // tile's rows visible; every wave is done with the other stage (and with Q in it)
+    if (tile + 1 < num_tiles) issue(tile + 1);
+    async_copy_commit();
 
-    // S = Q·Kᵀ for this wave's 16 rows
+    const int stage = tile % kPrefillStages, k0 = key_begin + tile * kKeys;
+    const T* const ks = stage_k(stage);
+    const T* const vs = ks + kKeys * kLd;
+    uint64_t key_ok = 0;
+#pragma unroll
+    for (int w = 0; w < kPrefillWaves; ++w)
+      key_ok |= uint64_t{ok_words[stage * kPrefillWaves + w]} << (w * kWaveKeys);
+    const bool masked = key_ok != kAllKeys || k0 + kKeys - 1 > min_pos ||
+                        (a.sliding_window > 0 && k0 <= max_pos - a.sliding_window);
+
     mc::Accum s[kKeyTiles];
 #pragma unroll
     for (int t = 0; t < kKeyTiles; ++t) mc::zero(s[t]);
 #pragma unroll
     for (int kk = 0; kk < kDimTiles; ++kk) {
-      const mc::FragA qa = mc::load_a(qs + wave * mc::kDim * Tile::kLdQ + kk * mc::kDim, Tile::kLdQ);
+      mc::FragA q;
+      if constexpr (Tile::kQInRegisters)
+        q = qa[kk];
+      else
+        q = mc::load_a(q_rows + kk * mc::kDim, kLd);
 #pragma unroll
-      for (int t = 0; t < kKeyTiles; ++t)
-        mc::mma<T>(s[t], qa, mc::load_b(ks + t * mc::kDim * Tile::kLdK + kk * mc::kDim, Tile::kLdK));
+      for (int t = 0; t < kKeyTiles; ++t) mc::mma<T>(s[t], q, mc::load_b(ks + t * mc::kDim * kLd + kk * mc::kDim, kLd));
     }
 
-    // scale, softcap, mask; fold the tile into each row's online softmax
     float tile_max[kR];
 #pragma unroll
     for (int r = 0; r < kR; ++r) tile_max[r] = -INFINITY;
@@ -203,36 +192,31 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
     for (int t = 0; t < kKeyTiles; ++t)
 #pragma unroll
       for (int i = 0; i < kE; ++i) {
-        const int key = k0 + t * mc::kDim + mc::accum_col(i);
-        float x = s[t].x[i] * a.scale;
-        if (a.softcap > 0.0f) x = a.softcap * tanhf(x / a.softcap);
-        const bool seen = key < k0 + n && key <= pos[i] && (a.sliding_window == 0 || key > pos[i] - a.sliding_window) &&
-                          key_ok[key - k0];
-        s[t].x[i] = seen ? x : -INFINITY;
-        tile_max[mc::accum_slot(i)] = fmaxf(tile_max[mc::accum_slot(i)], s[t].x[i]);
+        float x = s[t].x[i];
+        if (!unscaled) {
+          x *= a.scale;
+          if (a.softcap > 0.0f) x = a.softcap * tanhf(x / a.softcap);
+        }
+        if (masked) {
+          const int col = t * mc::kDim + mc::accum_col(i), key = k0 + col;
+          const bool seen = (key_ok >> col & 1u) && key <= pos[i] &&
+                            (a.sliding_window == 0 || key > pos[i] - a.sliding_window);
+          x = seen ? x : -INFINITY;
+        }
+        s[t].x[i] = x;
+        tile_max[mc::accum_slot(i)] = fmaxf(tile_max[mc::accum_slot(i)], x);
       }
     sm.rescale(tile_max);
 #pragma unroll
-    for (int t = 0; t < kKeyTiles; ++t) {
-      sm.weigh(s[t]);
-      mc::store<T>(s[t], ps + t * mc::kDim, Tile::kLdP);
-    }
-    mc::wave_sync();
-    if constexpr (Tile::kShareKV) {
-      __syncthreads();  // every wave is done with the key tile
-      kv.template commit_v<Tile::kLdV>(vs);
-      __syncthreads();
-    }
-
-    // O += P·V
-#pragma unroll
     for (int kk = 0; kk < kKeyTiles; ++kk) {
-      const mc::FragA pa = mc::load_a(ps + kk * mc::kDim, Tile::kLdP);
+      sm.weigh(s[kk]);
+      const mc::FragA pa = mc::accum_to_a<T>(s[kk], p_tile, Tile::kLdP);
 #pragma unroll
       for (int t = 0; t < kDimTiles; ++t)
-        mc::mma<T>(sm.o[t], pa, mc::load_b(vs + t * mc::kDim * Tile::kLdV + kk * mc::kDim, Tile::kLdV));
+        mc::mma<T>(sm.o[t], pa, mc::load_b_trans(vs + kk * mc::kDim * kLd + t * mc::kDim, kLd));
     }
   }
+  async_copy_wait<0>();
 
   // out = O / (row sum [+ e^(sink − max)]), both relative to the larger of the row's max and its sink
   sm.sum_rows();
@@ -242,7 +226,7 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE) void paged_prefill_ker
     if (row >= num_rows) continue;
     const int64_t token = seq.q_begin + row / group;
     const int head = kv_head * group + row % group;
-    const float m = sm.row_max[mc::accum_slot(i)];
+    const float m = sm.natural_max(mc::accum_slot(i));
     const float sink = a.sinks != nullptr ? a.sinks[head] : -INFINITY;
     const float top = fmaxf(m, sink);
     const float keep = top == -INFINITY ? 0.0f : __expf(m - top);
