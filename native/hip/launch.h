@@ -30,4 +30,11 @@ void allow_dynamic_shared(size_t bytes) {
   });
 }
 
+// log2(block_size) for a power of two (kernels then find a key's block with a shift), else -1 (a division).
+inline int block_shift_of(int64_t block_size) {
+  for (int shift = 0; shift < 31; ++shift)
+    if (int64_t{1} << shift == block_size) return shift;
+  return -1;
+}
+
 }  // namespace hipserve::gpu

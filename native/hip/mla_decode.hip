@@ -6,6 +6,7 @@
 
 #include "hip/checks.h"
 #include "hip/dtypes.h"
+#include "hip/launch.h"
 #include "runtime/device.h"
 #include "runtime/device_allocator.h"
 #include "runtime/kernel_faults.h"
@@ -56,12 +57,6 @@ LatentCache check_views(const TensorView& q, const TensorView& cache, const Tens
   HS_CHECK(rows_aligned(q, 16) && rows_aligned(cache, 16), invalid_argument,
            "q, latent_cache: rows must start on 16-byte boundaries");
   return {cache.size(0), cache.size(1), width, cache.stride(0), cache.stride(1)};
-}
-
-int block_shift_of(int64_t block_size) {
-  for (int shift = 0; shift < 31; ++shift)
-    if (int64_t{1} << shift == block_size) return shift;
-  return -1;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "cpu/attention_params_check.h"
 #include "hip/checks.h"
 #include "hip/dtypes.h"
+#include "hip/launch.h"
 #include "platform/arch.h"
 #include "platform/gpu_check.h"
 #include "runtime/device.h"
@@ -96,12 +97,6 @@ int plan_decode_partitions(const DecodePath& path, int num_seqs, int num_kv_head
   if (blocks > kDecodeCounters) return 1;
   const int64_t resident = int64_t{compute_units} * path.blocks_per_cu;
   return static_cast<int>(std::clamp<int64_t>(resident / blocks, 1, most));
-}
-
-static int block_shift_of(int64_t block_size) {
-  for (int shift = 0; shift < 31; ++shift)
-    if (int64_t{1} << shift == block_size) return shift;
-  return -1;
 }
 
 void paged_decode_attention(const TensorView& q, const TensorView& key_cache, const TensorView& value_cache,
