@@ -29,6 +29,7 @@
 #include "hip/paged_decode_reduce.h"
 #include "hip/paged_decode_split.h"
 #include "hip/reduce.h"
+#include "hip/soft_cap.h"
 #include "platform/arch.h"
 #include "platform/check.h"
 #include "platform/gpu_check.h"
@@ -176,17 +177,16 @@ __global__ __launch_bounds__(kWaves * HS_WAVE_SIZE, decode_mma_blocks_per_cu(kWa
 #pragma unroll
     for (int kk = 0; kk < kDimTiles; ++kk) mc::mma<T>(s, qa[kk], mc::load_b(ks + kk * mc::kDim, kLd));
 
+    if (!unscaled) {  // a loop of its own: no per-score branches where the softmax applies the scale
+#pragma unroll
+      for (int i = 0; i < kE; ++i) s.x[i] = soft_cap(s.x[i] * a.scale, a.softcap);
+    }
     float step_max[kR];
 #pragma unroll
     for (int r = 0; r < kR; ++r) step_max[r] = -INFINITY;
 #pragma unroll
     for (int i = 0; i < kE; ++i) {
-      float x = s.x[i];
-      if (!unscaled) {
-        x *= a.scale;
-        if (a.softcap > 0.0f) x = a.softcap * tanhf(x / a.softcap);
-      }
-      s.x[i] = (ok >> mc::accum_col(i)) & 1u ? x : -INFINITY;
+      s.x[i] = (ok >> mc::accum_col(i)) & 1u ? s.x[i] : -INFINITY;
       step_max[mc::accum_slot(i)] = fmaxf(step_max[mc::accum_slot(i)], s.x[i]);
     }
     sm.rescale(step_max);

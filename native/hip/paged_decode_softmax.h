@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "hip/reduce.h"
+#include "hip/soft_cap.h"
 #include "platform/arch.h"
 
 namespace hipserve::gpu {
@@ -21,10 +22,6 @@ namespace hipserve::gpu {
 constexpr float kDecodeMaxSlack = 8.0f;
 
 __host__ __device__ constexpr int decode_log2(int n) { return n <= 1 ? 0 : 1 + decode_log2(n / 2); }
-
-__device__ __forceinline__ float soft_cap(float x, float softcap) {
-  return softcap > 0.0f ? softcap * tanhf(x / softcap) : x;
-}
 
 // Rescales head g's sums to a new max m (> running_max[g]).
 template <int kG, int kVec>
