@@ -37,6 +37,7 @@ struct PrefillAttentionArgs {
   int64_t cache_block_stride, cache_offset_stride, cache_head_stride;  // shared by both caches
   int64_t num_blocks;
   int block_size;
+  int block_shift;  // log2(block_size) when it is a power of two (a shift instead of a division), else -1
   const int32_t* query_start_loc;
   const int32_t* seq_lens;
   const int32_t* block_tables;

@@ -6,6 +6,7 @@
 #include "cpu/attention_params_check.h"
 #include "hip/checks.h"
 #include "hip/dtypes.h"
+#include "hip/launch.h"
 #include "runtime/device.h"
 #include "runtime/kernel_faults.h"
 
@@ -81,7 +82,7 @@ void paged_attention(const TensorView& q, const TensorView& key_cache, const Ten
     const PrefillAttentionArgs<T> args{
         q.ptr<T>(), q.stride(0), q.stride(1),
         key_cache.ptr<T>(), value_cache.ptr<T>(), key_cache.stride(0), key_cache.stride(1), key_cache.stride(2),
-        key_cache.size(0), static_cast<int>(block_size),
+        key_cache.size(0), static_cast<int>(block_size), block_shift_of(block_size),
         query_start_loc.ptr<int32_t>(), seq_lens.ptr<int32_t>(), block_tables.ptr<int32_t>(), block_tables.stride(0),
         static_cast<int>(max_blocks), static_cast<int>(num_tokens), static_cast<int>(max_query_len),
         static_cast<int>(max_seq_len), static_cast<int>(q.size(1)), static_cast<int>(key_cache.size(2)),

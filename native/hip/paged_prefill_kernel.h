@@ -27,6 +27,7 @@
 #include "hip/online_softmax_rows.h"
 #include "hip/paged_prefill.h"
 #include "hip/reduce.h"
+#include "hip/soft_cap.h"
 #include "hip/varlen_sequence.h"
 #include "platform/arch.h"
 #include "platform/gpu_check.h"
@@ -90,12 +91,14 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE, prefill_blocks_per_cu(
   const int key_end = max_pos + 1;
   const int num_tiles = (key_end - key_begin + kKeys - 1) / kKeys;
 
-  // Lane l copies for key l % kWaveKeys of its wave's share; it reads that key's block-table entry a tile ahead.
+  // Lane l reads the block-table entry of key l % kWaveKeys of its wave's share a tile ahead. The copies of a row go
+  // to consecutive lanes (whole 128-byte lines per instruction), which take the row's offset from that lane.
   const int32_t* table = a.block_tables + b * a.block_table_stride;
   const int my_key = wave * kWaveKeys + lane % kWaveKeys;
+  auto block_index = [&](int t) { return a.block_shift >= 0 ? t >> a.block_shift : t / a.block_size; };
   auto table_entry = [&](int tile) -> int32_t {
     const int t = key_begin + tile * kKeys + my_key;
-    return tile < num_tiles && t < key_end ? table[t / a.block_size] : -1;
+    return tile < num_tiles && t < key_end ? table[block_index(t)] : -1;
   };
   int32_t next_block = table_entry(0);
   auto issue = [&](int tile) {  // tile's K and V rows into stage tile % 2
@@ -105,7 +108,8 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE, prefill_blocks_per_cu(
     const bool in_range = t < key_end;
     const bool ok = in_range && next_block >= 0 && next_block < a.num_blocks;
     if (in_range && !ok && lane < kWaveKeys) raise_kernel_fault(a.fault, kFaultBlockTable);
-    const int64_t row = ok ? next_block * a.cache_block_stride + (t % a.block_size) * a.cache_offset_stride +
+    const int64_t row = ok ? next_block * a.cache_block_stride +
+                                 (t - block_index(t) * a.block_size) * a.cache_offset_stride +
                                  kv_head * a.cache_head_stride
                            : -1;
     uint32_t mask = ok ? 1u << (lane % kWaveKeys) : 0u;
@@ -185,27 +189,32 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE, prefill_blocks_per_cu(
       for (int t = 0; t < kKeyTiles; ++t) mc::mma<T>(s[t], q, mc::load_b(ks + t * mc::kDim * kLd + kk * mc::kDim, kLd));
     }
 
+    // Scale, softcap and mask the scores in place (each a loop of its own, so that the common tile, with no scale
+    // to apply and nothing masked, has no per-score branches), then each row's max.
+    if (!unscaled) {
+#pragma unroll
+      for (int t = 0; t < kKeyTiles; ++t)
+#pragma unroll
+        for (int i = 0; i < kE; ++i) s[t].x[i] = soft_cap(s[t].x[i] * a.scale, a.softcap);
+    }
+    if (masked) {
+#pragma unroll
+      for (int t = 0; t < kKeyTiles; ++t)
+#pragma unroll
+        for (int i = 0; i < kE; ++i) {
+          const int col = t * mc::kDim + mc::accum_col(i), key = k0 + col;
+          const bool seen = (key_ok >> col & 1u) && key <= pos[i] &&
+                            (a.sliding_window == 0 || key > pos[i] - a.sliding_window);
+          if (!seen) s[t].x[i] = -INFINITY;
+        }
+    }
     float tile_max[kR];
 #pragma unroll
     for (int r = 0; r < kR; ++r) tile_max[r] = -INFINITY;
 #pragma unroll
     for (int t = 0; t < kKeyTiles; ++t)
 #pragma unroll
-      for (int i = 0; i < kE; ++i) {
-        float x = s[t].x[i];
-        if (!unscaled) {
-          x *= a.scale;
-          if (a.softcap > 0.0f) x = a.softcap * tanhf(x / a.softcap);
-        }
-        if (masked) {
-          const int col = t * mc::kDim + mc::accum_col(i), key = k0 + col;
-          const bool seen = (key_ok >> col & 1u) && key <= pos[i] &&
-                            (a.sliding_window == 0 || key > pos[i] - a.sliding_window);
-          x = seen ? x : -INFINITY;
-        }
-        s[t].x[i] = x;
-        tile_max[mc::accum_slot(i)] = fmaxf(tile_max[mc::accum_slot(i)], x);
-      }
+      for (int i = 0; i < kE; ++i) tile_max[mc::accum_slot(i)] = fmaxf(tile_max[mc::accum_slot(i)], s[t].x[i]);
     sm.rescale(tile_max);
 #pragma unroll
     for (int kk = 0; kk < kKeyTiles; ++kk) {
