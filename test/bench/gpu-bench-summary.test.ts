@@ -51,8 +51,9 @@ async function fakeParts(): Promise<string> {
 
   write(p('prefill'), 'hipserve.json',
     { device: 'x', rows: [{ b: 1, t: 4096, hq: 32, hk: 8, d: 128, ms: 2, flops: 4e11 }] });
-  write(p('prefill'), 'torch.json',
-    { device: 'x', matmul_tflops: 790, rows: [{ b: 1, t: 4096, ms: 0.5, flops: 4e11 }] });
+  write(p('prefill'), 'torch.json', { device: 'x', matmul_tflops: 790, rows: [
+    { b: 1, t: 4096, hq: 32, hk: 4, d: 128, ms: 0.25, flops: 4e11 }, // another shape of the same B and T
+    { b: 1, t: 4096, hq: 32, hk: 8, d: 128, ms: 0.5, flops: 4e11 }] });
   status(p('prefill'), 'prefill', 0, 9, 25);
   write(p('matmul'), 'hipserve.json', { device: 'x', rows: [{ name: 'o', n: 4096, k: 4096, t: 2048, us: 100 }] });
   write(p('matmul'), 'torch.json', { copyGBs: 4000, results: [{ name: 'o', t: 2048, us: 90 }] });
@@ -116,6 +117,7 @@ describe.skipIf(skip)(`bench-summary.mjs${skip ? ` — skipped: ${skip}` : ''}`,
     expect(prefill.reference!.percent).toBeCloseTo((100 * 200) / 800, 6);
     const rows = r.results.rows as { part: string; peer: { value: number } | null }[];
     expect(rows.find((x) => x.part === 'e2e')!.peer!.value).toBe(18);
+    expect(rows.find((x) => x.part === 'prefill')!.peer!.value).toBeCloseTo(4e11 / 500 / 1e6, 6); // its own shape's peer
     expect(JSON.parse(readFileSync(out, 'utf8')).results.kernels.length).toBe(kernels.length);
   });
 });

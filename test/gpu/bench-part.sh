@@ -116,7 +116,7 @@ bench_prefill() {
   local dir="$1"
   mkdir -p "$dir"
   run_step prefill.node node test/gpu/bench-prefill.mjs --json "$dir/hipserve.json"
-  run_step prefill.torch python3 test/gpu/bench-prefill.py "$dir/torch.json"
+  node test/gpu/bench-prefill.mjs --shapes | run_step prefill.torch python3 test/gpu/bench-prefill.py "$dir/torch.json"
 }
 
 # gpuMatmul beside torch.matmul (MATMUL_TOKENS): torch.json, hipserve.json.

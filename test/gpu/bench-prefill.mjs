@@ -1,20 +1,29 @@
-// Causal prefill throughput of gpuPagedAttention (not a test): Llama-3-8B attention (Hq=32, Hk=8, D=128, bf16,
-// block size 16), each sequence a whole prompt (query length = context length). FLOPs are the causal count
+// Causal prefill throughput of gpuPagedAttention (not a test): Llama-3-8B attention (Hq=32, Hk=8, D=128), then a
+// group of 8 (Qwen3-30B-A3B: Hq=32, Hk=4) and head size 64 (gpt-oss's heads, without its window and sinks); bf16,
+// block size 16, each sequence a whole prompt (query length = context length). FLOPs are the causal count
 // 4 · B · Hq · D · T(T+1)/2 (Q·Kᵀ and P·V over the keys each query sees), the same formula as the torch peer
 // (bench-prefill.py). The host clock spans `iters` back-to-back calls and one synchronize.
 // Usage: node test/gpu/bench-prefill.mjs [addon.node] [--json rows.json]
+//        node test/gpu/bench-prefill.mjs --shapes   (the shapes, for bench-prefill.py)
 import { writeFileSync } from 'node:fs';
 
 import { deviceTensors, loadAddon, optionValue, randomBf16, timeBackToBack } from './bench-common.mjs';
 
+const SHAPES = [  // [B, T, Hq, Hk, D]
+  [1, 4096, 32, 8, 128], [8, 1024, 32, 8, 128], [1, 16384, 32, 8, 128], [1, 4096, 32, 4, 128], [1, 4096, 64, 8, 64],
+];
 const args = process.argv.slice(2), jsonFile = optionValue(args, '--json');
+if (args[0] === '--shapes') {
+  console.log(JSON.stringify(SHAPES.map(([b, t, hq, hk, d]) => ({ b, t, hq, hk, d }))));
+  process.exit(0);
+}
 const { gpu, ops } = loadAddon(args[0]);
 const { tensor, buffers } = deviceTensors(gpu);
 
-const hq = 32, hk = 8, d = 128, bs = 16;
+const bs = 16;
 const info = gpu.deviceInfo(0), rows = [];
 console.log(`${info.name} (${info.arch}, ${info.computeUnits} CUs)`);
-for (const [b, t] of [[1, 4096], [8, 1024], [1, 16384]]) {
+for (const [b, t, hq, hk, d] of SHAPES) {
   const blocksPer = Math.ceil(t / bs), numBlocks = b * blocksPer, tokens = b * t;
   const cacheShape = [numBlocks, bs, hk, d], cacheN = numBlocks * bs * hk * d;
   const kc = tensor('bf16', cacheShape, randomBf16(cacheN, 5)), vc = tensor('bf16', cacheShape, randomBf16(cacheN, 6));

@@ -77,7 +77,8 @@ export function prefillRows(dir, peaks) {
   const ours = readJson(path.join(dir, 'hipserve.json'))?.rows ?? [];
   const torch = readJson(path.join(dir, 'torch.json'))?.rows ?? [];
   return ours.map((r) => {
-    const us = r.ms * 1e3, t = torch.find((p) => p.b === r.b && p.t === r.t);
+    const us = r.ms * 1e3;
+    const t = torch.find((p) => ['b', 't', 'hq', 'hk', 'd'].every((x) => p[x] === r[x]));
     const peer = t && { name: 'torch SDPA flash', us: t.ms * 1e3, value: tflops(t.flops, t.ms * 1e3), metric: 'TFLOP/s' };
     return row('paged prefill attention, causal', `B=${r.b} T=${r.t} Hq=${r.hq} Hk=${r.hk} D=${r.d}`, us,
       tflops(r.flops, us), 'TFLOP/s', matmulPeak(peaks), peer);
