@@ -15,6 +15,7 @@
 #include "hip/dtypes.h"
 #include "hip/paged_decode.h"
 #include "hip/reduce.h"
+#include "hip/softmax_sink.h"
 #include "platform/arch.h"
 
 namespace hipserve::gpu {
@@ -35,14 +36,6 @@ constexpr size_t decode_finish_floats(int row_floats, int group, int num_partiti
 
 // [num_seqs × blocks per partition] of a launch, at most kDecodeCounters (plan_decode_partitions).
 static __device__ uint32_t decode_counters[kDecodeCounters];
-
-// value / (sum + e^sink) with both brought to a common max: the head's output from its unnormalised sums.
-__device__ __forceinline__ float normalized(float value, float sum, float head_max, float sink) {
-  const float top = fmaxf(head_max, sink);
-  const float keep = top == -INFINITY ? 0.0f : __expf(head_max - top);
-  const float den = sum * keep + (sink == -INFINITY ? 0.0f : __expf(sink - top));
-  return den > 0.0f ? value * keep / den : 0.0f;
-}
 
 // Takes a ticket for (b, group); true in the block that arrived last, which also resets the counter.
 // Every thread of the block must have written its partials. `flag` is one int of the block's dynamic shared

@@ -28,6 +28,7 @@
 #include "hip/paged_prefill.h"
 #include "hip/reduce.h"
 #include "hip/soft_cap.h"
+#include "hip/softmax_sink.h"
 #include "hip/varlen_sequence.h"
 #include "platform/arch.h"
 #include "platform/gpu_check.h"
@@ -235,12 +236,8 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE, prefill_blocks_per_cu(
     if (row >= num_rows) continue;
     const int64_t token = seq.q_begin + row / group;
     const int head = kv_head * group + row % group;
-    const float m = sm.natural_max(mc::accum_slot(i));
     const float sink = a.sinks != nullptr ? a.sinks[head] : -INFINITY;
-    const float top = fmaxf(m, sink);
-    const float keep = top == -INFINITY ? 0.0f : __expf(m - top);
-    const float den = sm.row_sum[mc::accum_slot(i)] * keep + (sink == -INFINITY ? 0.0f : __expf(sink - top));
-    const float factor = den > 0.0f ? keep / den : 0.0f;
+    const float factor = normalized(1.0f, sm.row_sum[mc::accum_slot(i)], sm.natural_max(mc::accum_slot(i)), sink);
     T* dst = a.out + token * a.out_token_stride + head * a.out_head_stride + mc::accum_col(i);
 #pragma unroll
     for (int t = 0; t < kDimTiles; ++t) dst[t * mc::kDim] = from_float<T>(sm.o[t].x[i] * factor);
