@@ -17,6 +17,7 @@
 #include "hip/launch.h"
 #include "hip/matrix_core.h"
 #include "hip/mla_decode.h"
+#include "hip/paged_kv_rows.h"
 #include "hip/reduce.h"
 #include "hip/varlen_sequence.h"
 #include "platform/arch.h"
@@ -115,7 +116,7 @@ __global__ __launch_bounds__(kMlaThreads, 1) void mla_attention_kernel(MlaAttent
     int64_t row = 0;
     bool ok = false;
     if (in_range) {
-      const int idx = a.block_shift >= 0 ? key >> a.block_shift : key / a.block_size;
+      const int idx = paged_block_index(a, key);
       const int32_t block = table[idx];
       ok = block >= 0 && block < a.num_blocks;
       if (!ok && my_chunk == 0) raise_kernel_fault(a.fault, kFaultBlockTable);

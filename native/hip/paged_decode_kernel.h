@@ -23,6 +23,7 @@
 #include "hip/paged_decode_reduce.h"
 #include "hip/paged_decode_softmax.h"
 #include "hip/paged_decode_split.h"
+#include "hip/paged_kv_rows.h"
 #include "hip/reduce.h"
 #include "platform/arch.h"
 #include "platform/check.h"
@@ -108,7 +109,7 @@ __global__ __launch_bounds__(kDecodeThreads, kDecodeBlocksPerCu) void paged_deco
 #pragma unroll
     for (int u = 0; u < kU; ++u) {
       const int t = lanes.token(begin, j, u);
-      const int idx = t >= limit ? 0 : a.block_shift >= 0 ? t >> a.block_shift : t / a.block_size;
+      const int idx = t >= limit ? 0 : paged_block_index(a, t);
       next_block[u] = t < limit ? table[idx] : -1;
       next_offset[u] = t - idx * a.block_size;
     }

@@ -28,6 +28,7 @@
 #include "hip/paged_decode.h"
 #include "hip/paged_decode_reduce.h"
 #include "hip/paged_decode_split.h"
+#include "hip/paged_kv_rows.h"
 #include "hip/reduce.h"
 #include "hip/soft_cap.h"
 #include "platform/arch.h"
@@ -68,7 +69,6 @@ __global__ __launch_bounds__(kWaves * HS_WAVE_SIZE, decode_mma_blocks_per_cu(kWa
   using Smem = MmaDecodeSmem<D, kWaves>;
   constexpr int kLd = Smem::kLd, kChunks = D / 8, kDimTiles = D / mc::kDim, kRows = kDecodeMmaHeads;
   constexpr int kE = mc::kAccumElems, kR = mc::kAccumRows, kS = kMmaStages;
-  constexpr int kCopies = kMmaKeys * kChunks / HS_WAVE_SIZE;  // 16-byte copies per lane per step, each of K and V
   static_assert(D % mc::kDim == 0 && kMmaKeys * kChunks % HS_WAVE_SIZE == 0, "whole tiles, whole copies");
   static_assert(kMmaKeys <= HS_WAVE_SIZE && kS * kMmaKeys <= 64, "a lane per key; a step's key bits per stage");
   extern __shared__ uint4 mma_decode_smem[];
@@ -90,7 +90,7 @@ __global__ __launch_bounds__(kWaves * HS_WAVE_SIZE, decode_mma_blocks_per_cu(kWa
   int32_t next_block = -1;
   auto read_table = [&](int begin, int j, int limit) {
     const int t = key_of(begin, j);
-    next_block = t < limit ? table[a.block_shift >= 0 ? t >> a.block_shift : t / a.block_size] : -1;
+    next_block = t < limit ? table[paged_block_index(a, t)] : -1;
   };
   // The first entries are read beside seq_lens, not after it, for a guessed partition: partition 0 without a
   // sliding window starts at key 0 whatever the sequence's length; the others guess that the sequence is
@@ -116,28 +116,10 @@ __global__ __launch_bounds__(kWaves * HS_WAVE_SIZE, decode_mma_blocks_per_cu(kWa
     if (j < nsteps) {
       T* const ks = ring + stage * (Smem::kStage / 2);
       T* const vs = ks + kMmaKeys * kLd;
-      const int t = key_of(begin, j);
-      const bool in_range = t < end;
-      const bool ok = in_range && next_block >= 0 && next_block < a.num_blocks;
-      if (in_range && !ok && lane < kMmaKeys) raise_kernel_fault(a.fault, kFaultBlockTable);
-      int64_t row = -1;
-      if (ok) {
-        const int idx = a.block_shift >= 0 ? t >> a.block_shift : t / a.block_size;
-        row = next_block * a.cache_block_stride + (t - idx * a.block_size) * a.cache_offset_stride +
-              kv_head * a.cache_head_stride;
-      }
-      uint32_t mask = ok ? 1u << my_key : 0u;
-#pragma unroll
-      for (int offset = 1; offset < kMmaKeys; offset *= 2) mask |= shfl_xor(mask, offset);
+      const int64_t row = paged_kv_row(a, key_of(begin, j), end, next_block, kv_head, lane < kMmaKeys);
+      const uint32_t mask = keys_present<kMmaKeys>(row >= 0, lane);
       ok_bits = (ok_bits & ~(uint64_t{0xffff} << (stage * kMmaKeys))) | uint64_t{mask} << (stage * kMmaKeys);
-#pragma unroll
-      for (int i = 0; i < kCopies; ++i) {
-        const int c = i * HS_WAVE_SIZE + lane, key = c / kChunks, chunk = c % kChunks;
-        const int64_t r = shfl(row, key);
-        const int64_t src = (r >= 0 ? r : 0) + chunk * 8;
-        copy_16_async(ks + key * kLd + chunk * 8, a.key_cache + src, r >= 0);
-        copy_16_async(vs + key * kLd + chunk * 8, a.value_cache + src, r >= 0);
-      }
+      copy_kv_rows_async<kMmaKeys, D>(ks, vs, kLd, a.key_cache, a.value_cache, row, lane);
       read_table(begin, j + 1, end);
     }
     async_copy_commit();  // empty past the last step: the wait below counts groups

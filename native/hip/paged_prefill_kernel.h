@@ -25,6 +25,7 @@
 #include "hip/launch.h"
 #include "hip/matrix_core.h"
 #include "hip/online_softmax_rows.h"
+#include "hip/paged_kv_rows.h"
 #include "hip/paged_prefill.h"
 #include "hip/reduce.h"
 #include "hip/soft_cap.h"
@@ -66,8 +67,6 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE, prefill_blocks_per_cu(
   constexpr int kKeys = Tile::kKeys, kWaveKeys = Tile::kWaveKeys, kLd = Tile::kLd, kChunks = D / 8;
   constexpr int kDimTiles = D / mc::kDim, kKeyTiles = kKeys / mc::kDim;
   constexpr int kE = mc::kAccumElems, kR = mc::kAccumRows;
-  constexpr int kWaveCopies = kWaveKeys * kChunks;  // 16-byte copies of a wave per tile, each of K and V
-  constexpr int kCopies = (kWaveCopies + HS_WAVE_SIZE - 1) / HS_WAVE_SIZE;
   constexpr uint64_t kAllKeys = kKeys == 64 ? ~uint64_t{0} : (uint64_t{1} << kKeys) - 1;
   extern __shared__ uint4 prefill_smem[];
   char* const base = reinterpret_cast<char*>(prefill_smem);
@@ -92,41 +91,22 @@ __global__ __launch_bounds__(kPrefillWaves* HS_WAVE_SIZE, prefill_blocks_per_cu(
   const int key_end = max_pos + 1;
   const int num_tiles = (key_end - key_begin + kKeys - 1) / kKeys;
 
-  // Lane l reads the block-table entry of key l % kWaveKeys of its wave's share a tile ahead. The copies of a row go
-  // to consecutive lanes (whole 128-byte lines per instruction), which take the row's offset from that lane.
+  // Lane l reads the block-table entry of key l % kWaveKeys of its wave's share a tile ahead (paged_kv_rows.h).
   const int32_t* table = a.block_tables + b * a.block_table_stride;
   const int my_key = wave * kWaveKeys + lane % kWaveKeys;
-  auto block_index = [&](int t) { return a.block_shift >= 0 ? t >> a.block_shift : t / a.block_size; };
   auto table_entry = [&](int tile) -> int32_t {
     const int t = key_begin + tile * kKeys + my_key;
-    return tile < num_tiles && t < key_end ? table[block_index(t)] : -1;
+    return tile < num_tiles && t < key_end ? table[paged_block_index(a, t)] : -1;
   };
   int32_t next_block = table_entry(0);
-  auto issue = [&](int tile) {  // tile's K and V rows into stage tile % 2
-    T* const ks = stage_k(tile % kPrefillStages);
+  auto issue = [&](int tile) {  // this wave's share of tile's K and V rows into stage tile % 2
+    T* const ks = stage_k(tile % kPrefillStages) + wave * kWaveKeys * kLd;
     T* const vs = ks + kKeys * kLd;
-    const int t = key_begin + tile * kKeys + my_key;
-    const bool in_range = t < key_end;
-    const bool ok = in_range && next_block >= 0 && next_block < a.num_blocks;
-    if (in_range && !ok && lane < kWaveKeys) raise_kernel_fault(a.fault, kFaultBlockTable);
-    const int64_t row = ok ? next_block * a.cache_block_stride +
-                                 (t - block_index(t) * a.block_size) * a.cache_offset_stride +
-                                 kv_head * a.cache_head_stride
-                           : -1;
-    uint32_t mask = ok ? 1u << (lane % kWaveKeys) : 0u;
-#pragma unroll
-    for (int offset = 1; offset < kWaveKeys; offset *= 2) mask |= shfl_xor(mask, offset);
+    const int64_t row =
+        paged_kv_row(a, key_begin + tile * kKeys + my_key, key_end, next_block, kv_head, lane < kWaveKeys);
+    const uint32_t mask = keys_present<kWaveKeys>(row >= 0, lane);
     if (lane == 0) ok_words[(tile % kPrefillStages) * kPrefillWaves + wave] = mask;
-#pragma unroll
-    for (int i = 0; i < kCopies; ++i) {
-      const int c = i * HS_WAVE_SIZE + lane, key = min(c / kChunks, kWaveKeys - 1), chunk = c % kChunks;
-      const int64_t r = shfl(row, key);
-      if (kWaveCopies % HS_WAVE_SIZE != 0 && c >= kWaveCopies) continue;
-      const int dst = (wave * kWaveKeys + key) * kLd + chunk * 8;
-      const int64_t src = (r >= 0 ? r : 0) + chunk * 8;
-      copy_16_async(ks + dst, a.key_cache + src, r >= 0);
-      copy_16_async(vs + dst, a.value_cache + src, r >= 0);
-    }
+    copy_kv_rows_async<kWaveKeys, D>(ks, vs, kLd, a.key_cache, a.value_cache, row, lane);
     next_block = table_entry(tile + 1);
   };
   if (num_tiles > 0) issue(0);
